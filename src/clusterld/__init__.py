@@ -1,0 +1,7 @@
+"""ClusterLD: publish education-industry clusters as validated Linked Open Data."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

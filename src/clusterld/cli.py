@@ -1,0 +1,87 @@
+"""The ``clusterld`` command: validate (and, later, serve) the dataset.
+
+Exit codes: 0 success or the data conforms, 1 the data does not conform,
+2 usage, configuration or input error (a file that cannot be read or parsed).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rdflib import Graph
+
+from clusterld import __version__, config
+from clusterld.errors import ClusterLDError
+from clusterld.loading import load_graph
+from clusterld.report import LANGUAGES, format_text
+from clusterld.validation import validate
+
+REPORT_FORMATS = {"text": None, "turtle": "turtle", "json-ld": "json-ld"}
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="clusterld")
+def cli() -> None:
+    """ClusterLD: publish education-industry clusters as validated Linked Open Data."""
+
+
+@cli.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--shapes",
+    "shapes_paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="SHACL shapes to validate against (default: the shipped shapes/).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default="en",
+    show_default=True,
+    help="Language of the readable report.",
+)
+@click.option(
+    "--format",
+    "report_format",
+    type=click.Choice(tuple(REPORT_FORMATS)),
+    default="text",
+    show_default=True,
+    help="text: a readable report; turtle, json-ld: the sh:ValidationReport.",
+)
+def validate_command(
+    paths: tuple[Path, ...], shapes_paths: tuple[Path, ...], lang: str, report_format: str
+) -> None:
+    """Validate RDF files or folders (default: the shipped data) against the SHACL shapes.
+
+    Files are read by extension: .ttl, .nt, .jsonld/.json, .rdf/.owl/.xml.
+    Exit 0 when the data conforms, 1 when it does not, 2 when input cannot be read.
+    """
+    settings = config.load()
+    base = settings["SOURCE_BASE"]
+    data_paths = list(paths) or settings["DATA_PATHS"]
+    shape_paths = list(shapes_paths) or settings["SHAPES_PATHS"]
+    data = _load_or_exit(data_paths, base)
+    shapes = _load_or_exit(shape_paths, base)
+    report = validate(data, shapes)
+    rdf_format = REPORT_FORMATS[report_format]
+    if rdf_format is None:
+        click.echo(format_text(report, data, shapes, lang=lang), nl=False)
+    else:
+        click.echo(report.results_graph.serialize(format=rdf_format))
+    sys.exit(0 if report.conforms else 1)
+
+
+def _load_or_exit(paths: list[Path], base: str) -> Graph:
+    try:
+        return load_graph(paths, source_base=base, base=base)
+    except ClusterLDError as error:
+        click.echo(f"error: {error.detail}", err=True)
+        sys.exit(2)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli()

@@ -1,0 +1,82 @@
+"""Settings: defaults with their help text, the loading order, and where the dataset lives.
+
+Every setting has a default and a one-line help in :data:`SETTINGS`; the CLI and the README
+reuse that table.  Later sources win: defaults < environment variables prefixed
+``CLUSTERLD_`` < the mapping passed in (tests and the CLI use it).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from clusterld.namespaces import SOURCE_BASE
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+
+def dataset_root() -> Path:
+    """The folder that holds ``ontology/``, ``data/`` and ``shapes/``.
+
+    An installed wheel carries them inside the package (``clusterld/dataset``); a source
+    checkout (editable install, tests) has them at the top of the repository.
+    """
+    packaged = Path(str(resources.files("clusterld"))) / "dataset"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2]
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATA_PATHS", None, "Files or folders of instance data (default: the shipped data/)."),
+    Setting("ONTOLOGY_PATHS", None, "Files or folders of the ontology (default: ontology/)."),
+    Setting("SHAPES_PATHS", None, "Files or folders of SHACL shapes (default: shapes/)."),
+    Setting("SOURCE_BASE", SOURCE_BASE, "Base IRI that the dataset files are written with."),
+    Setting(
+        "BASE_URI",
+        None,
+        "Base IRI the dataset is published under (default: the address the server listens on).",
+    ),
+)
+
+
+def defaults() -> dict[str, Any]:
+    """The default value of every setting, with dataset paths resolved."""
+    root = dataset_root()
+    values = {setting.name: setting.default for setting in SETTINGS}
+    values["DATA_PATHS"] = [root / "data"]
+    values["ONTOLOGY_PATHS"] = [root / "ontology"]
+    values["SHAPES_PATHS"] = [root / "shapes"]
+    return values
+
+
+def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Settings given as ``CLUSTERLD_<NAME>`` variables; path lists are split on ``os.pathsep``."""
+    environ = os.environ if environ is None else environ
+    found: dict[str, Any] = {}
+    for setting in SETTINGS:
+        value = environ.get(f"CLUSTERLD_{setting.name}")
+        if value is None:
+            continue
+        found[setting.name] = value.split(os.pathsep) if setting.name.endswith("_PATHS") else value
+    return found
+
+
+def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Merge defaults, environment and ``overrides``; resolve paths to absolute ones."""
+    values = {**defaults(), **from_environment(), **{k: v for k, v in (overrides or {}).items()}}
+    for name in ("DATA_PATHS", "ONTOLOGY_PATHS", "SHAPES_PATHS"):
+        paths = values[name]
+        if isinstance(paths, str | Path):
+            paths = [paths]
+        values[name] = [Path(p).expanduser().resolve() for p in paths]
+    return values

@@ -1,0 +1,138 @@
+"""Read RDF files into graphs: format by extension, precise syntax errors, rebasing.
+
+Works without Flask, so the CLI, the server and the tests share it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from xml.sax import SAXParseException
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.exceptions import ParserError
+from rdflib.plugins.parsers.notation3 import BadSyntax
+from rdflib.term import Node
+
+from clusterld.errors import InputError, RDFSyntaxError
+
+FORMAT_BY_SUFFIX: dict[str, str] = {
+    ".ttl": "turtle",
+    ".nt": "nt",
+    ".jsonld": "json-ld",
+    ".json": "json-ld",
+    ".rdf": "xml",
+    ".owl": "xml",
+    ".xml": "xml",
+}
+
+
+def rdf_files(paths: Iterable[Path]) -> list[Path]:
+    """The RDF files named by ``paths``: files as given, folders searched recursively."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in FORMAT_BY_SUFFIX))
+        elif path.is_file():
+            if path.suffix.lower() not in FORMAT_BY_SUFFIX:
+                raise InputError(
+                    f"{path}: unknown RDF format; use one of the extensions "
+                    + ", ".join(sorted(FORMAT_BY_SUFFIX))
+                )
+            found.append(path)
+        else:
+            raise InputError(f"{path}: no such file or folder")
+    return found
+
+
+def parse_text(text: str, rdf_format: str, *, source: str, graph: Graph | None = None) -> Graph:
+    """Parse ``text`` into ``graph``; a syntax error becomes :class:`RDFSyntaxError`."""
+    graph = Graph() if graph is None else graph
+    scratch = Graph()  # parse apart so that a failure leaves ``graph`` untouched
+    try:
+        scratch.parse(data=text, format=rdf_format, publicID=_public_id(source))
+    except BadSyntax as error:
+        raise _turtle_error(error, text, source) from None
+    except json.JSONDecodeError as error:
+        raise RDFSyntaxError(source, error.msg, line=error.lineno, column=error.colno) from None
+    except SAXParseException as error:
+        raise RDFSyntaxError(
+            source, error.getMessage(), line=error.getLineNumber(), column=error.getColumnNumber()
+        ) from None
+    except ParserError as error:
+        raise _ntriples_error(error, text, rdf_format, source) from None
+    except (ValueError, TypeError, KeyError) as error:  # e.g. a JSON-LD keyword misused
+        raise RDFSyntaxError(source, f"not valid {rdf_format}: {error}") from None
+    graph += scratch
+    return graph
+
+
+def parse_file(path: Path, *, graph: Graph | None = None) -> Graph:
+    """Parse one file, choosing the format by its extension."""
+    rdf_format = FORMAT_BY_SUFFIX.get(path.suffix.lower())
+    if rdf_format is None:
+        raise InputError(f"{path}: unknown RDF format")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        raise RDFSyntaxError(str(path), "not UTF-8 text", line=line) from None
+    except OSError as error:
+        raise InputError(f"{path}: cannot be read ({error.strerror})") from None
+    return parse_text(text, rdf_format, source=str(path), graph=graph)
+
+
+def load_graph(paths: Iterable[Path], *, source_base: str, base: str) -> Graph:
+    """Parse every RDF file under ``paths`` into one graph published under ``base``."""
+    graph = Graph()
+    for path in rdf_files(paths):
+        parse_file(path, graph=graph)
+    return rebase(graph, source_base, base)
+
+
+def rebase(graph: Graph, source_base: str, base: str) -> Graph:
+    """Rewrite every IRI (and IRI-valued string) under ``source_base`` to ``base``."""
+    if source_base == base:
+        return graph
+    rebased = Graph()
+    for prefix, namespace in graph.namespaces():
+        rebased.bind(prefix, _rebase_term(URIRef(namespace), source_base, base), replace=True)
+    for triple in graph:
+        s, p, o = (_rebase_term(term, source_base, base) for term in triple)
+        rebased.add((s, p, o))
+    return rebased
+
+
+def _rebase_term(term: Node, source_base: str, base: str) -> Node:
+    if isinstance(term, URIRef) and term.startswith(source_base):
+        return URIRef(base + term[len(source_base) :])
+    if isinstance(term, Literal) and term.language is None and str(term).startswith(source_base):
+        return Literal(base + str(term)[len(source_base) :], datatype=term.datatype)
+    return term
+
+
+def _public_id(source: str) -> str:
+    """A base for relative IRIs in a document: its file URI, or a placeholder."""
+    path = Path(source)
+    return path.resolve().as_uri() if path.is_absolute() else "urn:clusterld:input:"
+
+
+def _turtle_error(error: BadSyntax, text: str, source: str) -> RDFSyntaxError:
+    # BadSyntax.args: (uri, lines before the error, text, offset, reason)
+    _, lines, argstr, offset, why = error.args
+    line_start = argstr.rfind("\n", 0, offset) + 1
+    return RDFSyntaxError(source, str(why), line=int(lines) + 1, column=offset - line_start + 1)
+
+
+def _ntriples_error(error: ParserError, text: str, rdf_format: str, source: str) -> RDFSyntaxError:
+    """N-Triples errors carry no position: find the first line that fails on its own."""
+    message = re.sub(r"\s+", " ", str(error)).strip()
+    if rdf_format in ("nt", "ntriples", "nquads"):
+        for number, line in enumerate(text.splitlines(), start=1):
+            try:
+                Graph().parse(data=line + "\n", format=rdf_format)
+            except ParserError:
+                return RDFSyntaxError(source, message, line=number)
+    return RDFSyntaxError(source, message)
