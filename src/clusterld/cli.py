@@ -74,6 +74,44 @@ def validate_command(
     sys.exit(0 if report.conforms else 1)
 
 
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--base-uri",
+    help="Base IRI the dataset is published under (default: http://HOST:PORT/).",
+)
+@click.option(
+    "--data",
+    "data_paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Data files or folders to serve instead of the shipped data (repeatable).",
+)
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+def serve_command(
+    host: str, port: int, base_uri: str | None, data_paths: tuple[Path, ...], threads: int
+) -> None:
+    """Serve the dataset as Linked Data (the shipped dataset when given no arguments).
+
+    The data is validated first: invalid data is never served (exit 1, with the report).
+    Stops cleanly on Ctrl-C or SIGTERM.
+    """
+    from clusterld.server import run_server
+
+    overrides: dict[str, object] = {"BASE_URI": base_uri or _listen_base(host, port)}
+    if data_paths:
+        overrides["DATA_PATHS"] = list(data_paths)
+    sys.exit(run_server(overrides, host=host, port=port, threads=threads))
+
+
+def _listen_base(host: str, port: int) -> str:
+    shown = "localhost" if host in ("0.0.0.0", "::") else host
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/"
+
+
 def _load_or_exit(paths: list[Path], base: str) -> Graph:
     try:
         return load_graph(paths, source_base=base, base=base)

@@ -8,6 +8,11 @@ ClusterLDError
 
 from __future__ import annotations
 
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from clusterld.formats import Format, negotiate
+
 
 class ClusterLDError(Exception):
     """Base class: carries a short title and a detail that tells the user what to do."""
@@ -47,3 +52,49 @@ class RDFSyntaxError(InputError):
 
 class ConfigError(ClusterLDError):
     title = "Configuration error"
+
+
+class NotFound(ClusterLDError):
+    status = 404
+    title = "Not found"
+
+
+class NotAcceptable(ClusterLDError):
+    status = 406
+    title = "Not acceptable"
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Render every error as HTML, JSON or plain text, by the request's ``Accept`` header."""
+
+    @app.errorhandler(ClusterLDError)
+    def handle_clusterld_error(error: ClusterLDError) -> Response:
+        return error_response(error.status, error.title, error.detail)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_exception(error: HTTPException) -> Response:
+        status = error.code or 500
+        return error_response(status, error.name, error.description or error.name)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception) -> Response:
+        app.logger.exception("unhandled error")
+        return error_response(500, "Internal server error", "The server failed; see its log.")
+
+
+def error_response(status: int, title: str, detail: str) -> Response:
+    """One error shape (status, title, detail) in the representation the client prefers."""
+    html = Format("html", "text/html", "html", "HTML")
+    json = Format("json", "application/json", "json", "JSON", None, ("application/ld+json",))
+    text = Format("text", "text/plain", "txt", "text")
+    chosen = negotiate(request.headers.get("Accept"), (text, json, html)) or text
+    if chosen is html:
+        body = render_template("error.html", status=status, title=title, detail=detail)
+        response = Response(body, status=status, mimetype="text/html")
+    elif chosen is json:
+        response = jsonify(status=status, title=title, detail=detail)
+        response.status_code = status
+    else:
+        response = Response(f"{status} {title}\n\n{detail}\n", status=status, mimetype="text/plain")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response

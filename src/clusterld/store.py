@@ -1,0 +1,144 @@
+"""The published dataset in memory: its graphs, loaded, rebased and validated once per version.
+
+``load_store`` works without Flask; ``init_app`` puts a store on an application and
+``get_store`` reaches it.  A reload builds a whole new :class:`Store` and swaps it in with
+one assignment, so every request sees one version, never a mix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+from rdflib import Dataset, Graph, URIRef
+
+from clusterld.errors import ClusterLDError
+from clusterld.loading import load_graph
+from clusterld.namespaces import IRIScheme
+from clusterld.validation import ValidationReport, validate
+
+EXTENSION_KEY = "clusterld"
+
+
+class InvalidDataError(ClusterLDError):
+    """The data does not conform to the shapes, so it must not be published."""
+
+    title = "Data does not conform to the shapes"
+
+    def __init__(self, report: ValidationReport) -> None:
+        super().__init__(report.text)
+        self.report = report
+
+
+@dataclass(frozen=True, eq=False)
+class Store:
+    """One immutable version of the published dataset."""
+
+    iris: IRIScheme
+    data: Graph
+    ontology: Graph
+    shapes: Graph
+    report: ValidationReport
+    loaded_at: datetime
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def base(self) -> str:
+        return self.iris.base
+
+    @cached_property
+    def graph_names(self) -> dict[str, URIRef]:
+        """The named graph of each part of the dataset (the default graph is their union)."""
+        return {
+            "data": URIRef(f"{self.base}graph/data"),
+            "ontology": URIRef(f"{self.base}graph/ontology"),
+            "shapes": URIRef(f"{self.base}graph/shapes"),
+        }
+
+    @cached_property
+    def union(self) -> Graph:
+        """Data, ontology and shapes in one graph: what resource documents describe."""
+        graph = Graph()
+        for part in (self.data, self.ontology, self.shapes):
+            graph += part
+        for prefix, namespace in self.iris.prefixes().items():
+            graph.bind(prefix, namespace, replace=True)
+        return graph
+
+    @cached_property
+    def dataset(self) -> Dataset:
+        """The graphs as an RDF dataset, one named graph per part."""
+        dataset = Dataset()
+        for name, part in (
+            ("data", self.data),
+            ("ontology", self.ontology),
+            ("shapes", self.shapes),
+        ):
+            named = dataset.graph(self.graph_names[name])
+            for triple in part:
+                named.add(triple)
+        return dataset
+
+    @cached_property
+    def version(self) -> str:
+        """A short fingerprint of the content: changes whenever any triple changes."""
+        digest = hashlib.sha256()
+        for part in (self.data, self.ontology, self.shapes):
+            for line in sorted(part.serialize(format="nt").splitlines()):
+                digest.update(line.encode("utf-8"))
+        return digest.hexdigest()[:16]
+
+
+def load_store(settings: dict[str, Any]) -> Store:
+    """Load, rebase and validate the dataset that ``settings`` name.
+
+    :raises InvalidDataError: the data does not conform to the shapes.
+    :raises clusterld.errors.InputError: a file cannot be read or parsed.
+    """
+    iris = IRIScheme(settings["BASE_URI"])
+    source_base = settings["SOURCE_BASE"]
+
+    def load(key: str) -> Graph:
+        return load_graph([Path(p) for p in settings[key]], source_base=source_base, base=iris.base)
+
+    data, ontology, shapes = load("DATA_PATHS"), load("ONTOLOGY_PATHS"), load("SHAPES_PATHS")
+    report = validate(data, shapes)
+    if not report.conforms:
+        raise InvalidDataError(report)
+    for graph in (data, ontology, shapes):
+        for prefix, namespace in iris.prefixes().items():
+            graph.bind(prefix, namespace, replace=True)
+    return Store(iris, data, ontology, shapes, report, datetime.now(UTC))
+
+
+class StoreHolder:
+    """Holds the current store of an application; ``replace`` swaps it atomically."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._lock = threading.Lock()
+
+    @property
+    def store(self) -> Store:
+        return self._store
+
+    def replace(self, store: Store) -> None:
+        with self._lock:
+            self._store = store
+
+
+def init_app(app: Flask) -> None:
+    """Load the dataset named by the app's configuration and attach it to the app."""
+    app.extensions[EXTENSION_KEY] = StoreHolder(load_store(dict(app.config)))
+
+
+def get_store() -> Store:
+    """The store of the current application."""
+    holder: StoreHolder = current_app.extensions[EXTENSION_KEY]
+    return holder.store

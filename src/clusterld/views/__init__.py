@@ -1,0 +1,12 @@
+"""HTTP endpoints, one blueprint per family; ``register_blueprints`` adds them all."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register every blueprint of ClusterLD on ``app``."""
+    from clusterld.views import home
+
+    app.register_blueprint(home.bp)
