@@ -1,0 +1,49 @@
+"""Shared fixtures: the application on the shipped dataset, its test client, a CLI runner.
+
+Building an app loads and validates the whole dataset, so ``app`` is built once per session;
+tests that need other settings build their own with ``make_app``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskClient
+
+from clusterld.app import create_app
+
+TESTS = Path(__file__).parent
+FIXTURES = TESTS / "data"
+
+
+@pytest.fixture(scope="session")
+def app() -> Flask:
+    """The application serving the shipped dataset under ``http://localhost/``."""
+    application = create_app({"TESTING": True})
+    return application
+
+
+@pytest.fixture()
+def client(app: Flask) -> Iterator[FlaskClient]:
+    with app.test_client() as test_client:
+        yield test_client
+
+
+@pytest.fixture()
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture(scope="session")
+def make_app() -> Callable[..., Flask]:
+    """Build an application with settings of the test's own."""
+
+    def build(**settings: Any) -> Flask:
+        return create_app({"TESTING": True, **settings})
+
+    return build
