@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 from collections.abc import Mapping
 from types import FrameType
 from typing import Any
@@ -12,7 +13,7 @@ import click
 
 from clusterld.app import create_app
 from clusterld.errors import ClusterLDError
-from clusterld.store import InvalidDataError, get_store
+from clusterld.store import InvalidDataError, StoreHolder, get_holder, get_store
 
 log = logging.getLogger("clusterld")
 
@@ -44,7 +45,13 @@ def run_server(overrides: Mapping[str, Any], *, host: str, port: int, threads: i
     def stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
+    holder = get_holder(app)
+
+    def reload(signum: int, frame: FrameType | None) -> None:
+        threading.Thread(target=reload_dataset, args=(holder,), name="reload").start()
+
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, reload)
     try:
         server.run()
     except KeyboardInterrupt:
@@ -58,3 +65,20 @@ def print_refusal(error: InvalidDataError) -> None:
     """Print why the data was refused: the same readable report as ``clusterld validate``."""
     click.echo("error: the data does not conform to the shapes; nothing is served.", err=True)
     click.echo(error.report.text, err=True)
+
+
+def reload_dataset(holder: StoreHolder) -> None:
+    """Reload on SIGHUP: publish the new version if it conforms, else keep the old one."""
+    log.info("Reloading the dataset")
+    try:
+        store = holder.reload()
+    except InvalidDataError as error:
+        log.error(
+            "Reload refused, still serving version %s:\n%s", holder.store.version, error.report.text
+        )
+    except ClusterLDError as error:
+        log.error(
+            "Reload refused, still serving version %s: %s", holder.store.version, error.detail
+        )
+    else:
+        log.info("Now serving version %s (%d triples)", store.version, len(store.data))

@@ -117,28 +117,64 @@ def load_store(settings: dict[str, Any]) -> Store:
     return Store(iris, data, ontology, shapes, report, datetime.now(UTC))
 
 
-class StoreHolder:
-    """Holds the current store of an application; ``replace`` swaps it atomically."""
+@dataclass(frozen=True)
+class ReloadFailure:
+    """Why the last reload was refused; the previous version stays published."""
 
-    def __init__(self, store: Store) -> None:
+    at: datetime
+    error: ClusterLDError
+
+    @property
+    def report(self) -> ValidationReport | None:
+        return self.error.report if isinstance(self.error, InvalidDataError) else None
+
+
+class StoreHolder:
+    """Holds the current store of an application and swaps in new versions atomically.
+
+    Readers take ``holder.store`` once per request and use that version throughout; a reload
+    builds and validates a complete new :class:`Store` before one assignment publishes it.
+    """
+
+    def __init__(self, store: Store, settings: dict[str, Any]) -> None:
         self._store = store
+        self._settings = settings
         self._lock = threading.Lock()
+        self.last_failure: ReloadFailure | None = None
 
     @property
     def store(self) -> Store:
         return self._store
 
-    def replace(self, store: Store) -> None:
+    def reload(self) -> Store:
+        """Load the dataset again; publish it only if it loads and conforms.
+
+        :raises ClusterLDError: the new version was refused (and ``last_failure`` says why);
+            the version already published stays in place.
+        """
         with self._lock:
+            try:
+                store = load_store(self._settings)
+            except ClusterLDError as error:
+                self.last_failure = ReloadFailure(datetime.now(UTC), error)
+                raise
             self._store = store
+            self.last_failure = None
+            return store
 
 
 def init_app(app: Flask) -> None:
     """Load the dataset named by the app's configuration and attach it to the app."""
-    app.extensions[EXTENSION_KEY] = StoreHolder(load_store(dict(app.config)))
+    settings = dict(app.config)
+    app.extensions[EXTENSION_KEY] = StoreHolder(load_store(settings), settings)
+
+
+def get_holder(app: Flask | None = None) -> StoreHolder:
+    """The holder of an application's store (the current application by default)."""
+    holder: StoreHolder = (app or current_app).extensions[EXTENSION_KEY]
+    return holder
 
 
 def get_store() -> Store:
-    """The store of the current application."""
-    holder: StoreHolder = current_app.extensions[EXTENSION_KEY]
-    return holder.store
+    """The store of the current application: one consistent version of the dataset."""
+    return get_holder().store
