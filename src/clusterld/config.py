@@ -46,6 +46,11 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         "Base IRI the dataset is published under (default: the address the server listens on).",
     ),
+    Setting(
+        "MAX_INCOMING_LINKS",
+        50,
+        "Most links into a resource that its document lists; the rest are one link away.",
+    ),
 )
 
 

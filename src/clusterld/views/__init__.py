@@ -7,6 +7,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint of ClusterLD on ``app``."""
-    from clusterld.views import home
+    from clusterld.views import home, resources
 
     app.register_blueprint(home.bp)
+    app.register_blueprint(resources.bp)

@@ -1,0 +1,64 @@
+"""Where each IRI of the dataset is served on this server, and the IRIs of its documents.
+
+Things ``{base}id/<path>`` are described by the document ``{base}doc/<path>``; the ontology
+and the shapes are hash namespaces served whole at ``/ontology`` and ``/shapes``.  Links in
+pages are built from these with ``url_for``, so they resolve on the server that answered,
+whatever host the base IRI names (e.g. behind a reverse proxy).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import url_for
+from rdflib import URIRef
+
+from clusterld.formats import Format
+
+
+@dataclass(frozen=True)
+class Address:
+    """A page of this server: a Flask endpoint, its URL values and an optional anchor."""
+
+    endpoint: str
+    values: dict[str, str] = field(default_factory=dict)
+    anchor: str | None = None
+    suffix_key: str | None = None
+    """The URL value that a format's suffix is appended to (else it is the ``ext`` value)."""
+
+    def url(self, fmt: Format | None = None, **query: str) -> str:
+        """The URL of the page (of one format's variant when ``fmt`` is given)."""
+        values = dict(self.values)
+        if fmt is not None:
+            if self.suffix_key:
+                values[self.suffix_key] = f"{values[self.suffix_key]}.{fmt.suffix}"
+            else:
+                values["ext"] = fmt.suffix
+        if self.anchor:
+            values["_anchor"] = self.anchor
+        return url_for(self.endpoint, **values, **query)
+
+
+def local_address(base: str, iri: str) -> Address | None:
+    """The page of this server that describes ``iri``; ``None`` for IRIs not under ``base``."""
+    if not iri.startswith(base):
+        return None
+    rest = iri[len(base) :]
+    name, _, fragment = rest.partition("#")
+    if name.startswith("id/") and len(name) > 3 and not fragment:
+        return Address("resources.document", {"path": name[3:]}, suffix_key="path")
+    if name in ("ontology", "shapes"):
+        return Address(f"resources.{name}", anchor=fragment or None)
+    if name.startswith("ontology/") and not fragment:
+        return Address("resources.ontology_version", {"version": name[len("ontology/") :]})
+    return None
+
+
+def thing_iri(base: str, path: str) -> URIRef:
+    """The IRI of the thing whose document path is ``path``."""
+    return URIRef(f"{base}id/{path}")
+
+
+def document_iri(base: str, path: str) -> URIRef:
+    """The IRI of the (format-independent) document that describes ``{base}id/<path>``."""
+    return URIRef(f"{base}doc/{path}")

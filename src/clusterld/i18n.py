@@ -1,0 +1,80 @@
+"""The words of the user interface in Russian and English, and the choice between them.
+
+The page language comes from ``?lang=`` when given (the switch link sets it), otherwise
+from ``Accept-Language``; English when neither names a language we speak.
+"""
+
+from __future__ import annotations
+
+from flask import request
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
+
+from clusterld.labels import LANGUAGES
+
+DEFAULT_LANGUAGE = "en"
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # key: (Russian, English)
+    "site": ("Кластеры Томской области — связанные открытые данные", "ClusterLD"),
+    "skip": ("Перейти к содержанию", "Skip to content"),
+    "nav": ("Основная навигация", "Main navigation"),
+    "home": ("Главная", "Home"),
+    "clusters": ("Кластеры", "Clusters"),
+    "sparql": ("SPARQL", "SPARQL"),
+    "validate": ("Проверка", "Validate"),
+    "data": ("Данные", "Data"),
+    "switch": ("English", "Русский"),
+    "switch_title": ("Show this page in English", "Показать страницу на русском"),
+    "formats": ("Эта страница в машиночитаемых форматах", "This page in machine-readable formats"),
+    "iri": ("IRI", "IRI"),
+    "types": ("Типы", "Types"),
+    "properties": ("Свойства", "Properties"),
+    "property": ("Свойство", "Property"),
+    "value": ("Значение", "Value"),
+    "incoming": ("Ссылаются на этот ресурс", "Linked from"),
+    "incoming_more": ("Все ссылки ({total})", "All {total} links"),
+    "members": ("Участники по ролям", "Members by role"),
+    "via": ("через", "via"),
+    "its_members": ("Её члены", "Its members"),
+    "instances": ("Экземпляры класса", "Instances of the class"),
+    "instance_count": ("Всего: {count}", "{count} in all"),
+    "cluster": ("Кластер", "Cluster"),
+    "industry": ("Отрасль", "Industry"),
+    "lead": ("Ведущая организация", "Lead organisation"),
+    "member_count": ("Участников", "Members"),
+    "browse": ("Обзор по классам", "Browse by class"),
+    "vocabularies": ("Словарь и формы", "Vocabulary and shapes"),
+    "ontology": ("Онтология", "Ontology"),
+    "shapes": ("Формы SHACL", "SHACL shapes"),
+    "dataset": ("О наборе данных", "About the dataset"),
+    "schemes": ("Справочники", "Code lists"),
+    "terms": ("Термины", "Terms"),
+    "instances_link": ("экземпляры", "instances"),
+    "error_home": ("На главную", "Back to the home page"),
+    "footer": (
+        "Данные: CC BY 4.0. Каждый IRI разыменовывается; форматы: Turtle, JSON-LD, "
+        "N-Triples, RDF/XML, HTML.",
+        "Data: CC BY 4.0. Every IRI dereferences; formats: Turtle, JSON-LD, N-Triples, "
+        "RDF/XML, HTML.",
+    ),
+}
+
+
+def choose_language() -> str:
+    """The language of the page for the current request."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    header = request.headers.get("Accept-Language")
+    if header:
+        best = parse_accept_header(header, LanguageAccept).best_match(LANGUAGES)
+        if best:
+            return best
+    return DEFAULT_LANGUAGE
+
+
+def translator(lang: str) -> dict[str, str]:
+    """The interface words in ``lang``, for templates (``t.key``)."""
+    index = 0 if lang == "ru" else 1
+    return {key: pair[index] for key, pair in MESSAGES.items()}
