@@ -51,6 +51,23 @@ SETTINGS: tuple[Setting, ...] = (
         50,
         "Most links into a resource that its document lists; the rest are one link away.",
     ),
+    Setting("PUBLISHER_NAME", "ClusterLD", "Publisher of the dataset, named in the metadata."),
+    Setting("PUBLISHER_URL", None, "Publisher's web site (default: the home page)."),
+    Setting(
+        "PUBLISHER_TYPE",
+        "http://purl.org/adms/publishertype/NonProfitOrganisation",
+        "Kind of publisher: an ADMS publisher-type IRI (DCAT-AP).",
+    ),
+    Setting("CONTACT_EMAIL", "clusterld@example.org", "Contact e-mail in the metadata."),
+    Setting("DATASET_ISSUED", "2026-11-26", "Date the dataset was first published (ISO 8601)."),
+    Setting(
+        "TEMPORAL_COVERAGE",
+        "2021-03-31/..",
+        "Period the data describes, an ISO 8601 interval ('..' leaves an end open).",
+    ),
+    Setting(
+        "UPDATE_FREQUENCY", "IRREG", "How often the data changes: an EU frequency code (IRREG)."
+    ),
 )
 
 

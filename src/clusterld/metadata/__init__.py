@@ -1,0 +1,81 @@
+"""Metadata for harvesters: the VoID description, the DCAT-AP catalog, schema.org ``Dataset``.
+
+Portals never read the README: DCAT-AP harvesters read ``/catalog``, the LOD cloud reads
+``/.well-known/void``, Google Dataset Search reads the schema.org markup of the home page.
+All three describe the dataset IRI ``{base}id/dataset`` with what the data itself says
+about it, so metadata and data agree; statistics, checksums and dates come from one store
+version and are cached on it, so they change exactly when the version does.  No Flask here:
+every function takes a :class:`~clusterld.store.Store` and the settings mapping (``app.config``).
+
+For the SPARQL endpoint: ``metadata_graph(store, app.config)`` is the graph to serve as the
+named graph ``metadata_graph_name(store)`` (``{base}graph/metadata``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rdflib import Graph, URIRef
+
+from clusterld.dumps import cached
+from clusterld.metadata.common import Profile, SiteURLs, new_graph
+from clusterld.metadata.dcat import build_catalog
+from clusterld.metadata.schema_org import build_dataset
+from clusterld.metadata.void import build_void
+from clusterld.store import Store
+
+METADATA_GRAPH_PATH = "graph/metadata"
+"""The metadata graph's name, under the base."""
+
+
+def metadata_graph_name(store: Store) -> URIRef:
+    """The name of the metadata graph in the SPARQL endpoint: ``{base}graph/metadata``."""
+    return URIRef(store.base + METADATA_GRAPH_PATH)
+
+
+def void_graph(store: Store, settings: Mapping[str, Any]) -> Graph:
+    """The VoID description served at ``/.well-known/void``."""
+    profile = Profile.from_settings(settings)
+    return cached(store, ("metadata.void", profile), lambda: build_void(store, profile))
+
+
+def catalog_graph(store: Store, settings: Mapping[str, Any]) -> Graph:
+    """The DCAT-AP 3 catalog served at ``/catalog``."""
+    profile = Profile.from_settings(settings)
+    return cached(store, ("metadata.catalog", profile), lambda: build_catalog(store, profile))
+
+
+def metadata_graph(store: Store, settings: Mapping[str, Any]) -> Graph:
+    """The VoID description and the DCAT catalog in one graph (the SPARQL metadata graph)."""
+    profile = Profile.from_settings(settings)
+
+    def build() -> Graph:
+        graph = new_graph()
+        graph += void_graph(store, settings)
+        graph += catalog_graph(store, settings)
+        return graph
+
+    return cached(store, ("metadata.graph", profile), build)
+
+
+def schema_org_dataset(
+    store: Store, settings: Mapping[str, Any], *, lang: str = "en"
+) -> dict[str, Any]:
+    """The schema.org ``Dataset`` (a JSON-LD object) for the home page, texts in ``lang``."""
+    profile = Profile.from_settings(settings)
+    return cached(
+        store, ("metadata.schema_org", profile, lang), lambda: build_dataset(store, profile, lang)
+    )
+
+
+__all__ = [
+    "METADATA_GRAPH_PATH",
+    "Profile",
+    "SiteURLs",
+    "catalog_graph",
+    "metadata_graph",
+    "metadata_graph_name",
+    "schema_org_dataset",
+    "void_graph",
+]

@@ -1,0 +1,98 @@
+"""Dumps: every file loads back to exactly its graph, and its bytes are stable for a version."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import subprocess
+import sys
+
+import pytest
+from flask import Flask
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+from clusterld.dumps import DUMPS, PARTS, dump_file, dump_files, part_graph
+from clusterld.store import Store, get_holder
+
+# rdflib 7's JSON-LD parser builds a ConjunctiveGraph, which rdflib itself deprecates
+pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def store(app: Flask) -> Store:
+    return get_holder(app).store
+
+
+def load(body: bytes, name: str) -> Graph:
+    """Parse a dump the way a harvester would: by its file name."""
+    if name.endswith(".gz"):
+        body, name = gzip.decompress(body), name.removesuffix(".gz")
+    rdf_format = {"ttl": "turtle", "jsonld": "json-ld", "nt": "nt", "rdf": "xml"}[
+        name.rsplit(".", 1)[1]
+    ]
+    return Graph().parse(data=body, format=rdf_format)
+
+
+def test_there_is_a_dump_of_every_part_in_every_format() -> None:
+    names = {dump.name for dump in DUMPS}
+    for stem in PARTS.values():
+        assert {f"{stem}.{ext}" for ext in ("ttl", "jsonld", "nt", "nt.gz", "rdf")} <= names
+    assert len(names) == len(DUMPS) == 15
+
+
+@pytest.mark.parametrize("dump", DUMPS, ids=lambda dump: dump.name)
+def test_every_dump_loads_back_to_exactly_its_graph(store: Store, dump) -> None:
+    file = dump_files(store)[dump.name]
+    assert isomorphic(load(file.body, dump.name), part_graph(store, dump.part))
+
+
+@pytest.mark.parametrize("dump", DUMPS, ids=lambda dump: dump.name)
+def test_checksum_and_size_describe_the_bytes(store: Store, dump) -> None:
+    file = dump_files(store)[dump.name]
+    assert file.sha256 == hashlib.sha256(file.body).hexdigest()
+    assert file.byte_size == len(file.body) > 0
+
+
+def test_gzipped_dump_is_the_n_triples_dump_without_a_timestamp(store: Store) -> None:
+    plain, packed = dump_file(store, "clusterld.nt"), dump_file(store, "clusterld.nt.gz")
+    assert plain is not None and packed is not None
+    assert gzip.decompress(packed.body) == plain.body
+    assert packed.body[4:8] == b"\0\0\0\0"  # gzip MTIME field: no time, so no changing bytes
+    assert packed.dump.media_type == "application/gzip"
+
+
+def test_n_triples_lines_are_sorted(store: Store) -> None:
+    body = dump_files(store)["clusterld.nt"].body.decode("utf-8")
+    lines = body.splitlines()
+    assert lines == sorted(lines)
+    assert len(lines) == len(store.data)
+
+
+def test_dumps_are_computed_once_per_version(store: Store) -> None:
+    assert dump_files(store) is dump_files(store)
+    assert dump_file(store, "no-such-dump.ttl") is None
+
+
+# The checksums a catalog announces must not depend on the process that computed them:
+# rdflib's default store iterates in hash order, which differs between processes.
+CHECKSUMS = """
+from clusterld.app import create_app
+from clusterld.dumps import dump_files
+from clusterld.store import get_holder
+store = get_holder(create_app({"TESTING": True})).store
+print(" ".join(f"{name}={file.sha256}" for name, file in sorted(dump_files(store).items())))
+"""
+
+
+def test_dump_bytes_do_not_depend_on_the_process(store: Store) -> None:
+    mine = " ".join(f"{name}={file.sha256}" for name, file in sorted(dump_files(store).items()))
+    for seed in ("1", "2"):
+        other = subprocess.run(
+            [sys.executable, "-c", CHECKSUMS],
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert other.stdout.strip() == mine
