@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 import subprocess
 import sys
 
@@ -90,7 +91,7 @@ def test_dump_bytes_do_not_depend_on_the_process(store: Store) -> None:
     for seed in ("1", "2"):
         other = subprocess.run(
             [sys.executable, "-c", CHECKSUMS],
-            env={"PYTHONHASHSEED": seed, "PATH": ""},
+            env={**os.environ, "PYTHONHASHSEED": seed},
             capture_output=True,
             text=True,
             check=True,
