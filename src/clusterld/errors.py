@@ -3,7 +3,8 @@
 ClusterLDError
  ├── InputError            a file or folder cannot be used (missing, unknown format)
  │    └── RDFSyntaxError   a file is not valid RDF: names the file, line and column
- └── ConfigError           a setting has a value that cannot work
+ ├── ConfigError           a setting has a value that cannot work
+ └── UnsupportedMediaType  a request body in a media type the endpoint does not read (415)
 """
 
 from __future__ import annotations
@@ -62,6 +63,13 @@ class NotFound(ClusterLDError):
 class NotAcceptable(ClusterLDError):
     status = 406
     title = "Not acceptable"
+
+
+class UnsupportedMediaType(ClusterLDError):
+    """A request body in a media type (or charset) that the endpoint does not read."""
+
+    status = 415
+    title = "Unsupported media type"
 
 
 def register_error_handlers(app: Flask) -> None:

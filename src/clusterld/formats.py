@@ -60,17 +60,38 @@ def negotiate(
 ) -> Format | None:
     """Pick the format that best satisfies an ``Accept`` header, in our order of preference.
 
-    ``extra_aliases`` maps further media types to offered formats (e.g. ``application/json``
-    to JSON-LD on resource documents).
+    Each format's quality is that of the most specific range matching its media type
+    (``type/subtype`` over ``type/*`` over ``*/*``; ``q=0`` refuses it).  Aliases (and
+    ``extra_aliases``, e.g. ``application/json`` for JSON-LD on documents) count only when
+    the client names them: a wildcard never reaches a format through an alias.  Ties go to
+    the earlier offered format.
     """
     if not accept_header or not accept_header.strip():
         return offered[0]
-    accept = parse_accept_header(accept_header, MIMEAccept)
-    candidates: dict[str, Format] = {}
+    ranges = _accept_ranges(accept_header)
+    best: Format | None = None
+    best_quality = 0.0
     for fmt in offered:
-        for media_type in (fmt.media_type, *fmt.aliases):
-            candidates.setdefault(media_type, fmt)
-    for media_type, fmt in (extra_aliases or {}).items():
-        candidates.setdefault(media_type, fmt)
-    best = accept.best_match(list(candidates))
-    return candidates[best] if best else None
+        names = (*fmt.aliases, *(m for m, f in (extra_aliases or {}).items() if f is fmt))
+        quality = max((_quality(fmt.media_type, ranges), *(ranges.get(n, 0.0) for n in names)))
+        if quality > best_quality:
+            best, best_quality = fmt, quality
+    return best
+
+
+def _accept_ranges(accept_header: str) -> dict[str, float]:
+    """Media ranges of an ``Accept`` header, lower-cased, without parameters: quality."""
+    ranges: dict[str, float] = {}
+    for value, quality in parse_accept_header(accept_header, MIMEAccept):
+        media_range = value.split(";", 1)[0].strip().lower()
+        ranges[media_range] = max(quality, ranges.get(media_range, 0.0))
+    return ranges
+
+
+def _quality(media_type: str, ranges: dict[str, float]) -> float:
+    """The quality the most specific matching range gives ``media_type`` (0 if none)."""
+    main_type = media_type.split("/", 1)[0]
+    for media_range in (media_type, f"{main_type}/*", "*/*"):
+        if media_range in ranges:
+            return ranges[media_range]
+    return 0.0

@@ -47,12 +47,22 @@ def rdf_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def parse_text(text: str, rdf_format: str, *, source: str, graph: Graph | None = None) -> Graph:
-    """Parse ``text`` into ``graph``; a syntax error becomes :class:`RDFSyntaxError`."""
+def parse_text(
+    text: str,
+    rdf_format: str,
+    *,
+    source: str,
+    graph: Graph | None = None,
+    public_id: str | None = None,
+) -> Graph:
+    """Parse ``text`` into ``graph``; a syntax error becomes :class:`RDFSyntaxError`.
+
+    ``public_id`` is the base for relative IRIs (default: the file's URI, or a placeholder).
+    """
     graph = Graph() if graph is None else graph
     scratch = Graph()  # parse apart so that a failure leaves ``graph`` untouched
     try:
-        scratch.parse(data=text, format=rdf_format, publicID=_public_id(source))
+        scratch.parse(data=text, format=rdf_format, publicID=public_id or _public_id(source))
     except BadSyntax as error:
         raise _turtle_error(error, text, source) from None
     except json.JSONDecodeError as error:
