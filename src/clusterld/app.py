@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from clusterld import config, store
+from clusterld import config, proxy, store
 from clusterld.errors import register_error_handlers
 from clusterld.views import register_blueprints
 
@@ -31,4 +31,5 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     store.init_app(app)
     register_error_handlers(app)
     register_blueprints(app)
+    proxy.install(app)
     return app

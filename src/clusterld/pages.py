@@ -242,7 +242,7 @@ def home_page(store: Store, graph: Graph, lang: str, address: Address) -> str:
     classes = sorted(
         (
             (page.class_link(cls), sum(1 for _ in union.subjects(RDF.type, cls)))
-            for cls in set(union.objects(None, RDF.type))
+            for cls in set(store.data.objects(None, RDF.type))
             if isinstance(cls, URIRef) and class_address(store, cls)
         ),
         key=lambda pair: pair[0].text.casefold(),

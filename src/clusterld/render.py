@@ -20,13 +20,22 @@ from rdflib import Graph, URIRef
 from clusterld import __version__
 from clusterld.addresses import Address
 from clusterld.errors import NotAcceptable, NotFound
-from clusterld.formats import DOCUMENT_FORMATS, HTML, JSON_LD, Format, by_suffix, negotiate
+from clusterld.formats import (
+    DOCUMENT_FORMATS,
+    HTML,
+    JSON_LD,
+    N_TRIPLES,
+    Format,
+    by_suffix,
+    negotiate,
+)
 from clusterld.i18n import choose_language
 from clusterld.jsonld import context_iri, from_graph
 from clusterld.store import Store, get_store
 
-DOCUMENT_ALIASES: dict[str, Format] = {"application/json": JSON_LD}
-"""On resource documents, plain JSON clients get JSON-LD (it is JSON)."""
+DOCUMENT_ALIASES: dict[str, Format] = {"application/json": JSON_LD, "text/plain": N_TRIPLES}
+"""On documents, plain JSON clients get JSON-LD (it is JSON), and ``text/plain`` clients get
+N-Triples (its media type before RDF 1.1; rdflib still asks for it with ``format="nt"``)."""
 
 DOCUMENT_CACHE = "public, max-age=300"
 CONTEXT_CACHE = "public, max-age=604800, immutable"
