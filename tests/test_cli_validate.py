@@ -218,11 +218,6 @@ def test_unknown_language_is_a_usage_error(runner: CliRunner) -> None:
 
 
 @JSONLD_PARSER_DEPRECATION
-@pytest.mark.xfail(
-    strict=True,
-    reason="a JSON-LD file whose @context is not an object escapes loading.parse_text as an "
-    "AttributeError: a traceback and exit 1 instead of exit 2",
-)
 def test_malformed_json_ld_context_exits_2(runner: CliRunner, tmp_path: Path) -> None:
     path = tmp_path / "context.jsonld"
     path.write_text('{"@context": 5, "@id": "x"}', encoding="utf-8")
@@ -231,11 +226,6 @@ def test_malformed_json_ld_context_exits_2(runner: CliRunner, tmp_path: Path) ->
     assert str(path) in result.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a relative path gets the base <urn:clusterld:input:>, against which rdflib cannot "
-    "resolve relative IRIs: exit 2 'not valid turtle' for a file that is valid",
-)
 def test_relative_path_with_relative_iris_is_read(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -259,11 +259,6 @@ def test_every_property_shape_has_a_message_in_russian_and_english(shapes: Graph
         assert languages == ["en", "ru"], shape
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="validation._results reads every sh:ValidationResult, including the sh:detail "
-    "results nested under a sh:node violation, so one violation is counted twice",
-)
 def test_nested_details_are_not_reported_as_results(shapes: Graph) -> None:
     report = validate(load(INVALID / "legal-form-outside-scheme.ttl"), shapes)
     assert len(reported_results(report)) == 1

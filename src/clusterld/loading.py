@@ -32,15 +32,16 @@ FORMAT_BY_SUFFIX: dict[str, str] = {
 def rdf_files(paths: Iterable[Path]) -> list[Path]:
     """The RDF files named by ``paths``: files as given, folders searched recursively."""
     found: list[Path] = []
+    extensions = ", ".join(sorted(FORMAT_BY_SUFFIX))
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in FORMAT_BY_SUFFIX))
+            inside = sorted(p for p in path.rglob("*") if p.suffix.lower() in FORMAT_BY_SUFFIX)
+            if not inside:
+                raise InputError(f"{path}: no RDF files in this folder (looked for {extensions})")
+            found.extend(inside)
         elif path.is_file():
             if path.suffix.lower() not in FORMAT_BY_SUFFIX:
-                raise InputError(
-                    f"{path}: unknown RDF format; use one of the extensions "
-                    + ", ".join(sorted(FORMAT_BY_SUFFIX))
-                )
+                raise InputError(f"{path}: unknown RDF format; use one of {extensions}")
             found.append(path)
         else:
             raise InputError(f"{path}: no such file or folder")
@@ -61,6 +62,8 @@ def parse_text(
     """
     graph = Graph() if graph is None else graph
     scratch = Graph()  # parse apart so that a failure leaves ``graph`` untouched
+    if rdf_format == "json-ld":
+        refuse_remote_contexts(text, source)
     try:
         scratch.parse(data=text, format=rdf_format, publicID=public_id or _public_id(source))
     except BadSyntax as error:
@@ -69,11 +72,16 @@ def parse_text(
         raise RDFSyntaxError(source, error.msg, line=error.lineno, column=error.colno) from None
     except SAXParseException as error:
         raise RDFSyntaxError(
-            source, error.getMessage(), line=error.getLineNumber(), column=error.getColumnNumber()
+            source,
+            error.getMessage(),
+            line=error.getLineNumber(),
+            column=error.getColumnNumber() + 1,  # expat counts columns from 0
         ) from None
     except ParserError as error:
         raise _ntriples_error(error, text, rdf_format, source) from None
-    except (ValueError, TypeError, KeyError) as error:  # e.g. a JSON-LD keyword misused
+    except Exception as error:  # noqa: BLE001
+        # rdflib's JSON-LD and RDF/XML parsers raise arbitrary errors on malformed input
+        # (AttributeError, UnboundLocalError, ...); bad input must never become a traceback.
         raise RDFSyntaxError(source, f"not valid {rdf_format}: {error}") from None
     graph += scratch
     return graph
@@ -85,7 +93,7 @@ def parse_file(path: Path, *, graph: Graph | None = None) -> Graph:
     if rdf_format is None:
         raise InputError(f"{path}: unknown RDF format")
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = path.read_bytes().decode("utf-8-sig")  # tolerate a byte-order mark
     except UnicodeDecodeError as error:
         line = path.read_bytes()[: error.start].count(b"\n") + 1
         raise RDFSyntaxError(str(path), "not UTF-8 text", line=line) from None
@@ -126,7 +134,46 @@ def _rebase_term(term: Node, source_base: str, base: str) -> Node:
 def _public_id(source: str) -> str:
     """A base for relative IRIs in a document: its file URI, or a placeholder."""
     path = Path(source)
-    return path.resolve().as_uri() if path.is_absolute() else "urn:clusterld:input:"
+    if path.is_file():
+        return path.resolve().as_uri()
+    return "https://input.clusterld.invalid/"
+
+
+def refuse_remote_contexts(text: str, source: str) -> None:
+    """Refuse JSON-LD that names a remote ``@context``: ClusterLD never fetches one.
+
+    Loading a context from the network would make reading a file (or an upload) depend on,
+    and reach out to, a third-party server.  Inline the context instead.
+    """
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise RDFSyntaxError(source, error.msg, line=error.lineno, column=error.colno) from None
+    remote = _remote_context(document)
+    if remote is not None:
+        raise RDFSyntaxError(
+            source,
+            f"remote JSON-LD context {remote!r} is not fetched; put the context inline",
+        )
+
+
+def _remote_context(node: object) -> str | None:
+    if isinstance(node, list):
+        return next((r for r in map(_remote_context, node) if r is not None), None)
+    if not isinstance(node, dict):
+        return None
+    for key, value in node.items():
+        if key == "@context":
+            contexts = value if isinstance(value, list) else [value]
+            for context in contexts:
+                if isinstance(context, str):
+                    return context
+                if isinstance(context, dict) and isinstance(context.get("@import"), str):
+                    return str(context["@import"])
+        found = _remote_context(value)
+        if found is not None:
+            return found
+    return None
 
 
 def _turtle_error(error: BadSyntax, text: str, source: str) -> RDFSyntaxError:

@@ -15,6 +15,8 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, SKOS
 from rdflib.term import Node
 
+from clusterld.namespaces import STANDARD_PREFIXES
+
 SEVERITY_ORDER = (SH.Violation, SH.Warning, SH.Info)
 
 
@@ -59,6 +61,8 @@ def validate(data: Graph, shapes: Graph, *, inference: str = "none") -> Validati
         advanced=False,
     )
     assert isinstance(results_graph, Graph)
+    for prefix, namespace in STANDARD_PREFIXES.items():
+        results_graph.bind(prefix, namespace, replace=True)
     return ValidationReport(
         conforms=bool(conforms),
         results_graph=results_graph,
@@ -110,7 +114,9 @@ def render_path(graph: Graph, path: Node) -> str:
 
 def _results(report: Graph) -> list[ValidationResult]:
     results = []
-    for node in report.subjects(RDF.type, SH.ValidationResult):
+    # Only the report's own results: a sh:node violation nests its details as further
+    # sh:ValidationResult nodes (sh:detail), which are not results of their own.
+    for node in report.objects(None, SH.result):
         path = report.value(node, SH.resultPath)
         messages = {
             (message.language or ""): str(message)
