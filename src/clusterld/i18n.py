@@ -74,6 +74,11 @@ def choose_language() -> str:
     return DEFAULT_LANGUAGE
 
 
+def language_is_explicit() -> bool:
+    """Whether the reader chose the language with ``?lang=`` (links then keep it)."""
+    return request.args.get("lang") in LANGUAGES
+
+
 def translator(lang: str) -> dict[str, str]:
     """The interface words in ``lang``, for templates (``t.key``)."""
     index = 0 if lang == "ru" else 1

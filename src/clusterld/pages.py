@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import render_template, request
+from flask import render_template
 from markupsafe import Markup
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS
@@ -18,7 +18,7 @@ from rdflib.term import Node
 from clusterld.addresses import Address, local_address
 from clusterld.describe import Description
 from clusterld.formats import DOCUMENT_FORMATS
-from clusterld.i18n import translator
+from clusterld.i18n import language_is_explicit, translator
 from clusterld.labels import LANGUAGES, label, literal_label, local_name, term_label
 from clusterld.members import cluster_rows, members_by_role
 from clusterld.store import Store
@@ -55,7 +55,7 @@ class Page:
 
     def __init__(self, store: Store, graph: Graph, lang: str, address: Address) -> None:
         self.store, self.graph, self.lang, self.address = store, graph, lang, address
-        self.query = {"lang": lang} if request.args.get("lang") in LANGUAGES else {}
+        self.query = {"lang": lang} if language_is_explicit() else {}
 
     def href(self, node: Node) -> str:
         """Where a link to ``node`` goes: its page here, else the IRI itself."""
@@ -87,7 +87,7 @@ class Page:
             switch_url=self.address.url(lang=other),
             title=title,
             formats=[(f, self.address.url(f)) for f in DOCUMENT_FORMATS],
-            jsonld=Markup(script.replace("<", "\\u003c")),
+            jsonld=embed_json(script),
             iri=str(topic) if topic is not None else None,
             **context,
         )
@@ -132,6 +132,11 @@ class Page:
             rows = self.rows(node, depth=depth + 1) if depth < MAX_NESTING else []
             return Value("", rows=rows)
         return Value(label(self.store.union, node, self.lang), self.href(node), note=None)
+
+
+def embed_json(text: str) -> Markup:
+    """JSON safe inside ``<script>``: no ``<`` can end the element (``\\u003c`` in JSON)."""
+    return Markup(text.replace("<", "\\u003c"))
 
 
 def class_address(store: Store, cls: URIRef) -> Address | None:

@@ -29,7 +29,7 @@ from clusterld.formats import (
     by_suffix,
     negotiate,
 )
-from clusterld.i18n import choose_language
+from clusterld.i18n import choose_language, language_is_explicit
 from clusterld.jsonld import context_iri, from_graph
 from clusterld.store import Store, get_store
 
@@ -88,8 +88,10 @@ def render(document: Document, ext: str | None) -> Response:
     store = get_store()
     fmt = choose_format(ext, document.formats)
     lang = choose_language() if fmt is HTML else ""
+    # Pages chosen with ?lang= keep it in their links; others do not: two variants.
+    variant = f"{lang}{'=' if language_is_explicit() else ''}" if lang else ""
     body = cached(
-        store, ("body", document.key, fmt.name, lang), lambda: serialise(document, fmt, lang)
+        store, ("body", document.key, fmt.name, variant), lambda: serialise(document, fmt, lang)
     )
     response = Response(body, content_type=fmt.content_type)
     response.headers["Vary"] = ", ".join(_vary(document, ext))
@@ -98,7 +100,7 @@ def render(document: Document, ext: str | None) -> Response:
         response.headers["Content-Location"] = document.address.url(fmt)
     if fmt is HTML:
         response.headers["Content-Language"] = lang
-    add_caching(response, store, document.key, fmt.name, lang)
+    add_caching(response, store, document.key, fmt.name, variant)
     return response.make_conditional(request)
 
 
