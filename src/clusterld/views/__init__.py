@@ -11,3 +11,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(home.bp)
     app.register_blueprint(resources.bp)
+
+    from clusterld.views import metadata
+
+    app.register_blueprint(metadata.bp)
