@@ -296,3 +296,14 @@ def test_catalog_page_lists_downloads_with_checksums(
         assert f'href="/dumps/{name}"' in page
         assert file.sha256 in page
     assert 'rel="describedby"' in page  # harvesters reading the page find the VoID too
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_home_page_embeds_the_schema_org_dataset(
+    client: FlaskClient, app: Flask, store: Store, lang: str
+) -> None:
+    page = client.get(f"/?lang={lang}", headers={"Accept": BROWSER}).get_data(as_text=True)
+    scripts = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    datasets = [d for d in map(json.loads, scripts) if d.get("@type") == "Dataset"]
+    assert datasets == [metadata.schema_org_dataset(store, app.config, lang=lang)]
+    assert '<link rel="sitemap"' in page

@@ -29,7 +29,7 @@ def build_dataset(store: Store, profile: Profile, lang: str) -> dict[str, Any]:
     organisation = {
         "@type": "Organization",
         "name": profile.publisher_name,
-        "url": profile.publisher_url or urls.home,
+        "url": profile.publisher_url or str(urls.home),
         "email": profile.contact_email,
     }
     markup: dict[str, Any] = {
