@@ -46,6 +46,19 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         "Base IRI the dataset is published under (default: the address the server listens on).",
     ),
+    Setting("SPARQL_TIMEOUT", 10, "Seconds a SPARQL query may run; then it is stopped (503)."),
+    Setting(
+        "SPARQL_MAX_ROWS",
+        10000,
+        "Most rows (or triples) in a SPARQL answer; a longer one is cut and says so.",
+    ),
+    Setting("SPARQL_MAX_QUERY_LENGTH", 50000, "Longest SPARQL query accepted, in characters."),
+    Setting(
+        "SPARQL_ALLOW_SERVICE",
+        False,
+        "Let SPARQL queries call other endpoints with SERVICE (off: no outbound requests).",
+    ),
+    Setting("SPARQL_WORKERS", 2, "Worker processes that run SPARQL queries, each with the data."),
     Setting(
         "MAX_INCOMING_LINKS",
         50,

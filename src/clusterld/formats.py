@@ -40,6 +40,21 @@ HTML = Format("html", "text/html", "html", "HTML", None, ("application/xhtml+xml
 RDF_FORMATS: tuple[Format, ...] = (TURTLE, JSON_LD, N_TRIPLES, RDF_XML)
 DOCUMENT_FORMATS: tuple[Format, ...] = (*RDF_FORMATS, HTML)
 
+# SPARQL query results (SELECT and ASK), in our order of preference: JSON first.
+SPARQL_JSON = Format(
+    "sparql-json",
+    "application/sparql-results+json",
+    "srj",
+    "SPARQL results JSON",
+    None,
+    ("application/json",),
+)
+SPARQL_XML = Format("sparql-xml", "application/sparql-results+xml", "srx", "SPARQL results XML")
+CSV = Format("csv", "text/csv", "csv", "CSV")
+TSV = Format("tsv", "text/tab-separated-values", "tsv", "TSV")
+
+RESULT_FORMATS: tuple[Format, ...] = (SPARQL_JSON, SPARQL_XML, CSV, TSV)
+
 
 def by_suffix(suffix: str, offered: Sequence[Format] = DOCUMENT_FORMATS) -> Format | None:
     """The format whose URL suffix is ``suffix`` (without the dot), if offered."""

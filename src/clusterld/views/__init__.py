@@ -7,9 +7,10 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint of ClusterLD on ``app``."""
-    from clusterld.views import home, resources
+    from clusterld.views import home, resources, sparql
 
     app.register_blueprint(home.bp)
+    app.register_blueprint(sparql.bp)
     app.register_blueprint(resources.bp)
 
     from clusterld.views import metadata

@@ -1,0 +1,197 @@
+"""The SPARQL 1.1 Protocol's query operation: reading a request, and choosing the answer's format.
+
+Three request forms are accepted (Protocol §2.1): ``GET ?query=``, ``POST`` of an
+``application/x-www-form-urlencoded`` form, and ``POST`` of the query itself as
+``application/sparql-query`` (UTF-8 only).  Anything that is, or may be, an update is refused:
+this endpoint is read-only.  Nothing here runs a query.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Request
+
+from clusterld.errors import NotAcceptable
+from clusterld.formats import (
+    CSV,
+    JSON_LD,
+    N_TRIPLES,
+    RDF_FORMATS,
+    RDF_XML,
+    RESULT_FORMATS,
+    SPARQL_JSON,
+    SPARQL_XML,
+    TSV,
+    TURTLE,
+    Format,
+    negotiate,
+)
+from clusterld.sparql.errors import QueryError, QueryRefused, QueryTooLong, UnreadableBody
+
+FORM = "application/x-www-form-urlencoded"
+QUERY_BODY = "application/sparql-query"
+UPDATE_BODY = "application/sparql-update"
+UPDATE_PARAMETERS = ("update", "using-graph-uri", "using-named-graph-uri")
+PAGE_PARAMETERS = ("format", "lang")  # without a query: the description's format, UI language
+READ_ONLY = (
+    "This SPARQL endpoint is read-only: SPARQL Update operations "
+    "(INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, ADD, MOVE, COPY) are never run."
+)
+_ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*")
+
+TABULAR_FORMS = frozenset({"SELECT", "ASK"})
+FORMAT_PARAMETER: dict[str, dict[str, Format]] = {
+    "tabular": {"json": SPARQL_JSON, "xml": SPARQL_XML, "csv": CSV, "tsv": TSV},
+    "graph": {
+        "turtle": TURTLE,
+        "ttl": TURTLE,
+        "json-ld": JSON_LD,
+        "jsonld": JSON_LD,
+        "json": JSON_LD,
+        "n-triples": N_TRIPLES,
+        "ntriples": N_TRIPLES,
+        "nt": N_TRIPLES,
+        "rdf-xml": RDF_XML,
+        "rdfxml": RDF_XML,
+        "rdf": RDF_XML,
+        "xml": RDF_XML,
+    },
+}
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A query request as the protocol defines it, independent of how it was sent."""
+
+    query: str | None
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    format: str | None = None
+    """The ``format`` parameter, for browsers that cannot set ``Accept``."""
+
+    @property
+    def names_dataset(self) -> bool:
+        return bool(self.default_graphs or self.named_graphs)
+
+
+def read_operation(request: Request, *, max_length: int) -> Operation:
+    """The query operation a request asks for (``query`` None: no query, describe the service).
+
+    :raises QueryRefused: the request is, or carries, an update.
+    :raises UnreadableBody: a POST body in another media type or charset.
+    :raises QueryTooLong: the query is longer than ``max_length`` characters.
+    :raises QueryError: any other malformed request.
+    """
+    params = _post_parameters(request, max_length) if request.method == "POST" else request.args
+    if any(name in params for name in UPDATE_PARAMETERS):
+        raise QueryRefused(READ_ONLY)
+    queries = params.getlist("query")
+    if len(queries) > 1:
+        raise QueryError(f"Send exactly one 'query' parameter, not {len(queries)}.")
+    query = queries[0] if queries else None
+    if query is None:
+        extra = sorted(name for name in params if name not in PAGE_PARAMETERS)
+        if extra:
+            raise QueryError(f"No 'query' parameter, but {', '.join(extra)}: nothing to run.")
+    elif not query.strip():
+        raise QueryError("The 'query' parameter is empty.")
+    elif len(query) > max_length:
+        raise QueryTooLong(
+            f"The query has {len(query)} characters; this endpoint accepts at most {max_length}.",
+            in_url=request.method != "POST",
+        )
+    return Operation(
+        query,
+        _graph_names(params, "default-graph-uri"),
+        _graph_names(params, "named-graph-uri"),
+        params.get("format") or None,
+    )
+
+
+def _post_parameters(request: Request, max_length: int) -> MultiDict[str, str]:
+    """The parameters of a POST: form fields, or the URL's plus the query from the body."""
+    mimetype = request.mimetype
+    if mimetype == FORM:
+        params: MultiDict[str, str] = MultiDict(request.args)
+        for name, value in request.form.items(multi=True):
+            params.add(name, value)
+        return params
+    if mimetype == UPDATE_BODY:
+        raise QueryRefused(READ_ONLY)
+    if mimetype != QUERY_BODY:
+        raise UnreadableBody(
+            f"A POST must be sent as {FORM} (query=...) or as {QUERY_BODY} (the query itself); "
+            f"this one is {mimetype or 'without a Content-Type'}."
+        )
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise UnreadableBody(
+            f"{QUERY_BODY} must be UTF-8 (SPARQL 1.1 Protocol §2.1.3), not {charset}."
+        )
+    limit = 4 * max_length  # a UTF-8 character takes at most four bytes
+    body = request.stream.read(limit + 1)
+    if len(body) > limit:
+        raise QueryTooLong(f"The query is longer than {max_length} characters.")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise UnreadableBody(
+            f"The query is not valid UTF-8: {error.reason} at byte {error.start}."
+        ) from None
+    if "query" in request.args:
+        raise QueryError("A query was sent both in the URL and in the body; send one.")
+    params = MultiDict(request.args)
+    params.add("query", text)
+    return params
+
+
+def _graph_names(params: MultiDict[str, str], name: str) -> tuple[str, ...]:
+    values = tuple(params.getlist(name))
+    for value in values:
+        if not _ABSOLUTE_IRI.fullmatch(value):
+            raise QueryError(f"{name} must be an absolute IRI, not {value!r}.")
+    return values
+
+
+def answer_formats(form: str | None) -> tuple[Format, ...]:
+    """The formats a query form can be answered in: results for SELECT/ASK, RDF otherwise."""
+    return RDF_FORMATS if form in ("CONSTRUCT", "DESCRIBE") else RESULT_FORMATS
+
+
+def choose_format(form: str | None, *, accept: str | None, parameter: str | None) -> Format:
+    """The answer's format: the ``format`` parameter if given, else the ``Accept`` header.
+
+    Without ``Accept`` (or with ``*/*``) SELECT and ASK get SPARQL results JSON and CONSTRUCT
+    and DESCRIBE get Turtle.
+
+    :raises NotAcceptable: nothing offered matches (the detail lists what is).
+    """
+    offered = answer_formats(form)
+    if parameter:
+        chosen = format_by_parameter(parameter, offered)
+    else:
+        aliases = {} if offered is RESULT_FORMATS else {"application/json": JSON_LD}
+        chosen = negotiate(accept, offered, extra_aliases=aliases)
+    if chosen is None:
+        raise NotAcceptable(not_acceptable_detail(offered))
+    return chosen
+
+
+def format_by_parameter(value: str, offered: Sequence[Format]) -> Format | None:
+    """The offered format a ``format`` parameter names: a short name or a media type."""
+    wanted = value.strip().lower()
+    table = FORMAT_PARAMETER["tabular" if offered is RESULT_FORMATS else "graph"]
+    if wanted in table:
+        return table[wanted]
+    return next(
+        (f for f in offered if wanted in (f.name, f.suffix, f.media_type, *f.aliases)), None
+    )
+
+
+def not_acceptable_detail(offered: Sequence[Format]) -> str:
+    types = ", ".join(f.media_type for f in offered)
+    return f"This answer is available as {types} (Accept header or format parameter)."

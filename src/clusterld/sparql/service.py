@@ -1,0 +1,220 @@
+"""The SPARQL service of one application: its limits, its workers, and the dataset they query.
+
+The service turns an :class:`~clusterld.sparql.protocol.Operation` into a
+:class:`~clusterld.sparql.engine.QueryJob`, refusing what it must never run, hands the job to
+the worker pool with the snapshot of the current store version, and maps every way of not
+answering onto a :mod:`clusterld.sparql.errors` exception.  ``get_service`` creates it on
+first use, so that applications which never see a query never start a worker.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app
+from rdflib import Graph
+
+from clusterld.errors import ConfigError
+from clusterld.formats import Format
+from clusterld.sparql.engine import QueryJob, QueryProblem, Snapshot
+from clusterld.sparql.errors import QueryFailed, QueryRefused, QuerySyntaxError, QueryUnavailable
+from clusterld.sparql.pool import PoolBusy, WorkerFailure, WorkerPool, WorkerTimeout
+from clusterld.sparql.protocol import READ_ONLY, Operation, choose_format
+from clusterld.sparql.results import Rendered
+from clusterld.sparql.syntax import scan
+from clusterld.store import Store, get_store
+
+EXTENSION_KEY = "clusterld.sparql"
+_create_lock = threading.Lock()
+
+GraphSource = Callable[[Store], Mapping[str, Graph]]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one query may cost; stated in the service description as well as enforced."""
+
+    timeout: float = 10.0
+    max_rows: int = 10_000
+    max_query_length: int = 50_000
+    allow_service: bool = False
+    workers: int = 2
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> Limits:
+        """Read the ``SPARQL_*`` settings (environment values arrive as strings).
+
+        :raises ConfigError: a value is not a positive number (or a boolean).
+        """
+        try:
+            limits = cls(
+                timeout=float(settings["SPARQL_TIMEOUT"]),
+                max_rows=int(settings["SPARQL_MAX_ROWS"]),
+                max_query_length=int(settings["SPARQL_MAX_QUERY_LENGTH"]),
+                allow_service=_boolean(settings["SPARQL_ALLOW_SERVICE"]),
+                workers=int(settings["SPARQL_WORKERS"]),
+            )
+        except (TypeError, ValueError) as error:
+            raise ConfigError(f"A SPARQL_* setting has an unusable value: {error}") from None
+        if min(limits.timeout, limits.max_rows, limits.max_query_length, limits.workers) <= 0:
+            raise ConfigError("SPARQL_TIMEOUT, _MAX_ROWS, _MAX_QUERY_LENGTH, _WORKERS must be > 0")
+        return limits
+
+
+def _boolean(value: object) -> bool:
+    if isinstance(value, str):
+        if value.strip().lower() in ("1", "true", "yes", "on"):
+            return True
+        if value.strip().lower() in ("0", "false", "no", "off", ""):
+            return False
+        raise ValueError(f"not a boolean: {value!r}")
+    return bool(value)
+
+
+def store_graphs(store: Store) -> dict[str, Graph]:
+    """The named graphs of a store: one per entry of ``store.graph_names``.
+
+    Each entry names the :class:`Store` attribute that holds the graph (``data``,
+    ``ontology``, ``shapes``, and any part added later); a part without such an attribute is
+    taken from ``store.dataset``.
+    """
+    graphs: dict[str, Graph] = {}
+    for part, name in store.graph_names.items():
+        graph = getattr(store, part, None)
+        graphs[str(name)] = graph if isinstance(graph, Graph) else store.dataset.graph(name)
+    return graphs
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A query's serialised answer and the format it is in."""
+
+    format: Format
+    rendered: Rendered
+
+
+class SparqlService:
+    """Runs queries for one application; holds its worker pool and per-version caches."""
+
+    def __init__(self, limits: Limits, *, graph_source: GraphSource = store_graphs) -> None:
+        self.limits = limits
+        self.graph_source = graph_source
+        self.pool = WorkerPool(limits.workers, isolate_network=not limits.allow_service)
+        self._lock = threading.Lock()
+        self._cache: dict[tuple[str, str], Any] = {}
+
+    def graphs(self, store: Store) -> Mapping[str, Graph]:
+        """The named graphs that queries see (the default graph is their union)."""
+        return self.graph_source(store)
+
+    def cached(self, store: Store, key: str, build: Callable[[], Any]) -> Any:
+        """A value derived from one store version, built once; older versions are dropped."""
+        with self._lock:
+            if (store.version, key) in self._cache:
+                return self._cache[(store.version, key)]
+        value = build()
+        with self._lock:
+            self._cache = {k: v for k, v in self._cache.items() if k[0] == store.version}
+            self._cache[(store.version, key)] = value
+        return value
+
+    def snapshot(self, store: Store) -> Snapshot:
+        """The store's graphs as N-Triples, ready for the workers; built once per version."""
+
+        def build() -> Snapshot:
+            graphs = tuple(
+                (name, graph.serialize(format="nt", encoding="utf-8"))
+                for name, graph in self.graphs(store).items()
+            )
+            return Snapshot(store.version, graphs)
+
+        snapshot: Snapshot = self.cached(store, "snapshot", build)
+        return snapshot
+
+    def answer(
+        self, store: Store, operation: Operation, *, accept: str | None, base_iri: str
+    ) -> Answer:
+        """Run a query and serialise its answer in the negotiated format.
+
+        :raises QueryRefused: an update, or ``SERVICE`` while federated query is off.
+        :raises NotAcceptable: no format of this query form matches the request.
+        :raises QuerySyntaxError, QueryFailed, QueryUnavailable: see :mod:`.errors`.
+        """
+        assert operation.query is not None
+        shape = scan(operation.query)
+        if shape.is_update:
+            raise QueryRefused(READ_ONLY)
+        if shape.calls_service and not self.limits.allow_service:
+            raise QueryRefused(
+                "Federated queries (SERVICE) are disabled: this endpoint never sends requests "
+                "to other servers on a client's behalf."
+            )
+        fmt = choose_format(shape.form, accept=accept, parameter=operation.format)
+        job = QueryJob(
+            query=operation.query,
+            form=shape.form or "UNKNOWN",
+            media_type=fmt.media_type,
+            max_rows=self.limits.max_rows,
+            base_iri=base_iri,
+            prefixes=tuple((p, str(ns)) for p, ns in store.iris.prefixes().items()),
+            default_graphs=operation.default_graphs if operation.names_dataset else None,
+            named_graphs=operation.named_graphs if operation.names_dataset else None,
+            union_default_graph=not shape.names_dataset,
+        )
+        return Answer(fmt, self.run(store, job))
+
+    def run(self, store: Store, job: QueryJob) -> Rendered:
+        """Run a prepared job in a worker, turning every failure into a query error."""
+        timeout = self.limits.timeout
+        try:
+            outcome = self.pool.run(job, self.snapshot(store), timeout=timeout)
+        except WorkerTimeout:
+            raise QueryUnavailable(
+                f"The query was stopped after {timeout:g} seconds, the limit of this endpoint "
+                "(SPARQL_TIMEOUT). Make it more selective, or add a LIMIT."
+            ) from None
+        except PoolBusy:
+            raise QueryUnavailable(
+                f"Every query worker stayed busy for {timeout:g} seconds; try again shortly."
+            ) from None
+        except WorkerFailure as error:
+            raise QueryFailed(f"The query engine failed: {error}") from None
+        if isinstance(outcome, QueryProblem):
+            if outcome.kind == "syntax":
+                raise QuerySyntaxError(outcome.message, line=outcome.line, column=outcome.column)
+            raise QueryFailed(f"The query could not be evaluated: {outcome.message}")
+        return outcome
+
+    def warm_up(self, store: Store) -> None:
+        """Start all workers now, in the background, with ``store`` loaded."""
+        self.pool.prepare(self.snapshot(store))
+
+    def close(self) -> None:
+        """Stop the workers (tests and shutdown)."""
+        self.pool.close()
+
+
+def get_service(app: Flask | None = None) -> SparqlService:
+    """The SPARQL service of an application (the current one by default), created on first use."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    service: SparqlService | None = app.extensions.get(EXTENSION_KEY)
+    if service is None:
+        with _create_lock:
+            service = app.extensions.get(EXTENSION_KEY)
+            if service is None:
+                service = SparqlService(Limits.from_settings(app.config))
+                app.extensions[EXTENSION_KEY] = service
+                service.warm_up(get_store())
+    return service
+
+
+def install_service(app: Flask, service: SparqlService) -> SparqlService:
+    """Give an application a service of the caller's making (tests use other graphs)."""
+    previous: SparqlService | None = app.extensions.get(EXTENSION_KEY)
+    if previous is not None:
+        previous.close()
+    app.extensions[EXTENSION_KEY] = service
+    return service

@@ -1,0 +1,90 @@
+"""What a SPARQL request is, found by scanning its tokens, before any engine sees it.
+
+The real parser runs in a worker process (pyoxigraph).  This scan runs first, in the server,
+so that a refusal (an update, a ``SERVICE`` call) never reaches the engine and the response
+format can be negotiated before the query runs.  Where it is unsure it refuses: a query that
+only *might* call ``SERVICE`` is treated as one that does.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
+UPDATE_KEYWORDS = frozenset(
+    {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+)
+
+# One alternative per token kind; the first that matches at a position wins.  Strings, IRIs,
+# comments, variables, language tags and prefixed names are consumed whole, so that a keyword
+# inside them ("SERVICE" in a label, ex:SERVICE, ?service, @service) is never taken for one.
+_TOKEN = re.compile(
+    r"""
+      (?P<comment>\#[^\r\n]*)
+    | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''
+               |\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+               |'(?:[^'\\\r\n]|\\.)*'
+               |"(?:[^"\\\r\n]|\\.)*")
+    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
+    | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+    | (?P<pname>(?:[^\W\d][\w.\-\u00b7\u0300-\u036f\u203f-\u2040]*)?:
+                (?:[\w.\-:%\u00b7\u0300-\u036f\u203f-\u2040]|\\[_~.\-!$&'()*+,;=/?\#@%])*)
+    | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+    | (?P<other>\S)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+@dataclass(frozen=True)
+class QueryShape:
+    """The facts about a request text that decide how, and whether, to run it."""
+
+    form: str | None
+    """``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE``; None if the text is no query."""
+    is_update: bool
+    """The text starts like a SPARQL Update (INSERT, DELETE, LOAD, CLEAR, ...)."""
+    calls_service: bool
+    """The text contains the ``SERVICE`` keyword (a federated query)."""
+    names_dataset: bool
+    """The text has ``FROM`` or ``FROM NAMED`` clauses of its own."""
+
+
+def keywords(text: str) -> list[str]:
+    """The bare keywords of a SPARQL text, upper-cased, in order (nothing from inside terms)."""
+    return [m.group().upper() for m in _TOKEN.finditer(text) if m.lastgroup == "word"]
+
+
+def unescape_codepoints(text: str) -> str:
+    r"""Apply SPARQL's ``\uXXXX``/``\UXXXXXXXX`` escapes, which may be read before parsing."""
+
+    def replace(match: re.Match[str]) -> str:
+        code = int(match.group(1) or match.group(2), 16)
+        return chr(code) if code <= 0x10FFFF else match.group()
+
+    return _CODEPOINT.sub(replace, text)
+
+
+def scan(text: str) -> QueryShape:
+    """Classify a request text without parsing it.
+
+    Both the text as sent and the text with codepoint escapes applied are scanned, because
+    engines differ in whether they apply the escapes first; a keyword seen in either counts.
+    """
+    variants = {text, unescape_codepoints(text)}
+    words = [keywords(variant) for variant in variants]
+    first = _first_operation_keyword(words[0])
+    return QueryShape(
+        form=first if first in QUERY_FORMS else None,
+        is_update=any(_first_operation_keyword(w) in UPDATE_KEYWORDS for w in words),
+        calls_service=any("SERVICE" in w for w in words),
+        names_dataset=any("FROM" in w for w in words),
+    )
+
+
+def _first_operation_keyword(words: list[str]) -> str | None:
+    """The first keyword after the prologue (``BASE`` and ``PREFIX`` declarations)."""
+    return next((word for word in words if word not in ("BASE", "PREFIX")), None)

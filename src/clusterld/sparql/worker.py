@@ -1,0 +1,70 @@
+"""The main loop of a query worker process: load a snapshot, answer queries, until told to stop.
+
+A worker is a separate process so that a runaway query can be stopped for real: the server
+kills the process, which frees its CPU and memory at once, and starts another.  Messages are
+``(kind, payload)`` tuples over a pipe; each request gets exactly one reply.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import signal
+import sys
+from multiprocessing.connection import Connection
+from typing import Any
+
+CLONE_NEWNET = 0x40000000
+CLONE_NEWUSER = 0x10000000
+
+
+def isolate_network() -> bool:
+    """Move this process into a network namespace of its own, with no interfaces at all.
+
+    Defence in depth for a read-only endpoint: even a query that slipped past the ``SERVICE``
+    check could not open a connection.  Needs root or unprivileged user namespaces; where
+    neither is available it returns False and the check in ``syntax`` stays the only guard.
+    """
+    if not hasattr(os, "fork") or not ctypes.util.find_library("c"):
+        return False
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    return any(libc.unshare(flags) == 0 for flags in (CLONE_NEWNET, CLONE_NEWUSER | CLONE_NEWNET))
+
+
+def main(conn: Connection, isolate: bool) -> None:
+    """Serve requests from ``conn`` until it closes or a ``stop`` message arrives."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which stops us
+    isolated = isolate_network() if isolate else False
+    from clusterld.sparql import engine  # after unshare: the engine may start threads
+
+    state: dict[str, Any] = {"isolated": isolated, "store": None, "engine": engine}
+    while True:
+        try:
+            kind, payload = conn.recv()
+            if kind == "stop":
+                return
+            conn.send(handle(kind, payload, state))
+        except (EOFError, OSError):
+            return  # the server closed the pipe, or is gone
+
+
+def handle(kind: str, payload: Any, state: dict[str, Any]) -> tuple[str, Any]:
+    """The reply to one request; never raises: this is the worker's outermost handler."""
+    engine = state["engine"]
+    try:
+        if kind == "hello":
+            return ("hello", {"pid": os.getpid(), "isolated": state["isolated"]})
+        if kind == "load":
+            state["store"] = None  # free the old version before loading the new one
+            state["store"] = engine.load(payload)
+            return ("loaded", payload.version)
+        if kind == "query" and state["store"] is not None:
+            return ("answer", engine.execute(state["store"], payload))
+        return ("error", f"cannot handle {kind!r} now")
+    except Exception as error:  # report it, and keep serving the next request
+        return ("error", f"{type(error).__name__}: {error}")
+
+
+if __name__ == "__main__":
+    main(Connection(int(sys.argv[1])), "--isolate-network" in sys.argv[2:])

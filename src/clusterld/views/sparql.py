@@ -1,0 +1,77 @@
+"""``/sparql``: the read-only SPARQL 1.1 Protocol endpoint, its service description and query UI."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request, url_for
+
+from clusterld.sparql import description, pages
+from clusterld.sparql.protocol import read_operation
+from clusterld.sparql.service import Answer, get_service
+from clusterld.store import Store, get_store
+
+bp = Blueprint("sparql", __name__)
+
+MAX_ROWS_HEADER = "X-SPARQL-MaxRows"
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, HEAD, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Accept, Content-Type",
+    "Access-Control-Expose-Headers": MAX_ROWS_HEADER,
+    "Access-Control-Max-Age": "86400",
+}
+
+
+@bp.route("/sparql", methods=["GET", "POST", "OPTIONS"])
+def query() -> Response:
+    """Answer a query; without one, describe the service (RDF) or show the query UI (HTML)."""
+    if request.method == "OPTIONS":
+        return Response(status=204)
+    service, store = get_service(), get_store()
+    operation = read_operation(request, max_length=service.limits.max_query_length)
+    if operation.query is None:
+        return describe(store, operation.format)
+    answer = service.answer(
+        store, operation, accept=request.headers.get("Accept"), base_iri=endpoint_iri(store)
+    )
+    return answer_response(answer)
+
+
+def describe(store: Store, format_parameter: str | None) -> Response:
+    """The service description in RDF, or the query UI for a browser."""
+    fmt = description.choose_format(request.headers.get("Accept"), format_parameter)
+    if fmt.rdflib_format is None:
+        body = pages.query_page(store, endpoint_iri(store))
+    else:
+        graph = description.service_description(get_service(), store, endpoint_iri(store))
+        body = graph.serialize(format=fmt.rdflib_format, encoding="utf-8")
+    response = Response(body, content_type=fmt.content_type)
+    response.vary.add("Accept")
+    return response
+
+
+def answer_response(answer: Answer) -> Response:
+    """A query's answer; a cut one names the row limit in ``X-SPARQL-MaxRows``."""
+    response = Response(answer.rendered.body, content_type=answer.format.content_type)
+    response.vary.add("Accept")
+    if answer.rendered.truncated:
+        response.headers[MAX_ROWS_HEADER] = str(get_service().limits.max_rows)
+    return response
+
+
+def endpoint_iri(store: Store) -> str:
+    """The endpoint's public IRI: the dataset's base plus this route (not the Host header)."""
+    return store.base + url_for("sparql.query").lstrip("/")
+
+
+@bp.after_app_request
+def allow_cross_origin(response: Response) -> Response:
+    """Browser clients on other sites (YASGUI, Comunica) may query and read the answers.
+
+    Registered app-wide so that it also reaches answers that no view produced (405).
+    """
+    if request.path != url_for("sparql.query"):
+        return response
+    response.headers.update(CORS_HEADERS)
+    if response.status_code == 405:
+        response.headers["Allow"] = "GET, HEAD, POST, OPTIONS"
+    return response
