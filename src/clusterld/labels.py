@@ -145,8 +145,17 @@ def term_label(graph: Graph, term: Node, lang: str) -> str:
 
 
 def label(graph: Graph, node: Node, lang: str) -> str:
-    """A readable name of any resource: its label, a term label, or its IRI."""
-    return literal_label(graph, node, lang) or term_label(graph, node, lang)
+    """A readable name of any resource: its label, a standard term's, else its IRI.
+
+    Unlike :func:`term_label` there is no local-name fallback: for a resource such as
+    ``https://creativecommons.org/licenses/by/4.0/`` the IRI says more than "4.0".
+    """
+    found = literal_label(graph, node, lang)
+    if found:
+        return found
+    if node in STANDARD_LABELS:
+        return term_label(graph, node, lang)
+    return str(node)
 
 
 def local_name(iri: str) -> str:
