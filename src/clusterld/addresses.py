@@ -9,6 +9,7 @@ whatever host the base IRI names (e.g. behind a reverse proxy).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import url_for
 from rdflib import URIRef
@@ -26,9 +27,9 @@ class Address:
     suffix_key: str | None = None
     """The URL value that a format's suffix is appended to (else it is the ``ext`` value)."""
 
-    def url(self, fmt: Format | None = None, **query: str) -> str:
+    def url(self, fmt: Format | None = None, /, **query: str) -> str:
         """The URL of the page (of one format's variant when ``fmt`` is given)."""
-        values = dict(self.values)
+        values: dict[str, Any] = dict(self.values)
         if fmt is not None:
             if self.suffix_key:
                 values[self.suffix_key] = f"{values[self.suffix_key]}.{fmt.suffix}"
@@ -36,7 +37,8 @@ class Address:
                 values["ext"] = fmt.suffix
         if self.anchor:
             values["_anchor"] = self.anchor
-        return url_for(self.endpoint, **values, **query)
+        values.update(query)
+        return url_for(self.endpoint, **values)
 
 
 def local_address(base: str, iri: str) -> Address | None:

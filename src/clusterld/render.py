@@ -54,12 +54,13 @@ class Document:
 
     def graph(self, store: Store) -> Graph:
         """The document's graph, built once per store version."""
-        return cached(store, ("graph", self.key), self.build)
+        graph: Graph = cached(store, ("graph", self.key), self.build)
+        return graph
 
 
 def cached(store: Store, key: tuple[str, ...], make: Callable[[], Any]) -> Any:
     """``make()``, remembered in the store (so a reload starts afresh)."""
-    cache_key = ("render", *key)
+    cache_key = "render|" + "|".join(key)
     if cache_key not in store._cache:
         store._cache[cache_key] = make()
     return store._cache[cache_key]
@@ -101,7 +102,8 @@ def render(document: Document, ext: str | None) -> Response:
     if fmt is HTML:
         response.headers["Content-Language"] = lang
     add_caching(response, store, document.key, fmt.name, variant)
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
 
 
 def serialise(document: Document, fmt: Format, lang: str) -> str:

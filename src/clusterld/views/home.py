@@ -54,4 +54,5 @@ def nav_url(endpoint: str, fallback: str, **values: Any) -> str:
 def _switch_url(other: str) -> str | None:
     if request.endpoint is None or request.view_args is None:
         return None
-    return url_for(request.endpoint, **request.view_args, **{**request.args, "lang": other})
+    values: dict[str, Any] = {**request.view_args, **request.args, "lang": other}
+    return url_for(request.endpoint, **values)

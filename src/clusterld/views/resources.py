@@ -6,7 +6,10 @@ shapes and class pages answer in the format of their suffix or of ``Accept``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, redirect, request, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from clusterld import documents
 from clusterld.errors import NotFound
@@ -19,23 +22,23 @@ FORMAT_SUFFIX = "<any(ttl, jsonld, nt, rdf, html):ext>"
 
 
 @bp.get("/id/<path:path>")
-def thing(path: str) -> Response:
+def thing(path: str) -> WerkzeugResponse:
     """A thing is not a document: ``303`` to the document that describes it."""
     stem, ext = documents.split_suffix(path)
     canonical = _canonical_or_404(stem)
     target = f"{canonical}.{ext}" if ext else canonical
     status = 303 if canonical == stem else 301
-    location = url_for(".thing", path=target, **request.args) if status == 301 else None
-    return _redirect(location or url_for(".document", path=target, **request.args), status)
+    location = url_for(".thing", path=target, **_query()) if status == 301 else None
+    return _redirect(location or url_for(".document", path=target, **_query()), status)
 
 
 @bp.get("/doc/<path:path>")
-def document(path: str) -> Response:
+def document(path: str) -> WerkzeugResponse:
     stem, ext = documents.split_suffix(path)
     canonical = _canonical_or_404(stem)
     if canonical != stem:
         target = f"{canonical}.{ext}" if ext else canonical
-        return _redirect(url_for(".document", path=target, **request.args), 301)
+        return _redirect(url_for(".document", path=target, **_query()), 301)
     all_incoming = request.args.get("incoming") == "all"
     return render(documents.thing_document(get_store(), stem, all_incoming=all_incoming), ext)
 
@@ -55,20 +58,20 @@ def shapes(ext: str | None = None) -> Response:
 
 
 @bp.get("/ontology/<path:version>")
-def ontology_version(version: str) -> Response:
+def ontology_version(version: str) -> WerkzeugResponse:
     """A version IRI of the ontology: ``303`` to the ontology document when it is current."""
     store = get_store()
     if not documents.is_version_iri(store, version):
         raise NotFound(f"The ontology has no version {version!r}.")
-    return _redirect(url_for(".ontology", **request.args), 303)
+    return _redirect(url_for(".ontology", **_query()), 303)
 
 
 @bp.get("/ontology/")
 @bp.get("/shapes/")
-def vocabulary_slash() -> Response:
+def vocabulary_slash() -> WerkzeugResponse:
     """One canonical form: no trailing slash."""
     name = request.path.rstrip("/").rsplit("/", 1)[1]
-    return _redirect(url_for(f".{name}", **request.args), 301)
+    return _redirect(url_for(f".{name}", **_query()), 301)
 
 
 @bp.get("/class/<prefix>/<name>")
@@ -89,7 +92,13 @@ def jsonld_context() -> Response:
     response = Response(documents.context_text(store), content_type="application/ld+json")
     response.headers["Cache-Control"] = CONTEXT_CACHE
     add_caching(response, store, "context")
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
+
+
+def _query() -> dict[str, Any]:
+    """The request's query parameters, carried over to the address it is sent to."""
+    return dict(request.args)
 
 
 def _canonical_or_404(path: str) -> str:
@@ -99,7 +108,7 @@ def _canonical_or_404(path: str) -> str:
     return canonical
 
 
-def _redirect(location: str, status: int) -> Response:
+def _redirect(location: str, status: int) -> WerkzeugResponse:
     response = redirect(location, status)
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
