@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import FOAF, RDF, RDFS, SKOS, VOID
 
+from clusterld import documents
 from clusterld.describe import describe
 from clusterld.namespaces import ORG
 from clusterld.store import get_store
@@ -143,6 +144,7 @@ def test_describe_closes_blank_nodes_and_skips_blank_incoming() -> None:
         ("/doc/ORG/ELESY.ttl", "/doc/org/elesy.ttl"),
         ("/ontology/", "/ontology"),
         ("/shapes/", "/shapes"),
+        ("/class/skos/Concept/", "/class/skos/Concept"),
     ],
 )
 def test_other_spellings_redirect_permanently(
@@ -242,3 +244,25 @@ def test_last_modified_is_when_the_store_was_loaded(app: Flask, client: FlaskCli
         loaded = get_store().loaded_at
     response = client.get("/doc/org/elesy")
     assert response.last_modified == loaded.replace(microsecond=0)
+
+
+class StubStore:
+    """Just what path resolution needs: a base, a graph and a cache."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.base, self.union, self._cache = BASE, graph, {}
+
+
+@pytest.mark.parametrize(
+    ("asked", "canonical"),
+    [
+        ("place/томск", "place/томск"),  # a Cyrillic path, decoded from UTF-8 or %-escapes
+        ("place/ТОМСК", "place/томск"),  # other case: redirected to the canonical spelling
+        ("place/томск/", "place/томск"),
+        ("place/tomsk", None),
+    ],
+)
+def test_non_ascii_paths_resolve_consistently(asked: str, canonical: str | None) -> None:
+    graph = Graph()
+    graph.add((URIRef(f"{BASE}id/place/томск"), RDFS.label, Literal("Томск", lang="ru")))
+    assert documents.canonical_path(StubStore(graph), asked) == canonical  # type: ignore[arg-type]

@@ -74,6 +74,12 @@ def vocabulary_slash() -> WerkzeugResponse:
     return _redirect(url_for(f".{name}", **_query()), 301)
 
 
+@bp.get("/class/<prefix>/<name>/")
+def class_slash(prefix: str, name: str) -> WerkzeugResponse:
+    """One canonical form: no trailing slash."""
+    return _redirect(url_for(".class_page", prefix=prefix, name=name, **_query()), 301)
+
+
 @bp.get("/class/<prefix>/<name>")
 def class_page(prefix: str, name: str) -> Response:
     """A class and its instances."""
