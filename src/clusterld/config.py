@@ -81,6 +81,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "UPDATE_FREQUENCY", "IRREG", "How often the data changes: an EU frequency code (IRREG)."
     ),
+    Setting(
+        "VALIDATE_MAX_BYTES",
+        2 * 1024 * 1024,
+        "Largest body POST /validate accepts, in bytes (2 MiB); a larger one gets 413.",
+    ),
 )
 
 

@@ -7,11 +7,12 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint of ClusterLD on ``app``."""
-    from clusterld.views import home, resources, sparql
+    from clusterld.views import home, resources, sparql, validate
 
     app.register_blueprint(home.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(resources.bp)
+    app.register_blueprint(validate.bp)
 
     from clusterld.views import metadata
 

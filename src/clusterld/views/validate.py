@@ -1,0 +1,178 @@
+"""The validation service, the publishing status and per-resource conformance.
+
+``GET /validate`` is a form for people; ``POST /validate`` validates an RDF body (or a form's
+file or text) against the published shapes and answers with the ``sh:ValidationReport``;
+``GET /validate/id/<path>`` is the published report restricted to one resource; ``GET
+/status`` says which version is published and why the last reload was refused, if it was.
+Nothing a client sends is stored: validation happens on a copy (see ``validation_service``),
+which is also why the form needs no CSRF token -- a forged POST could change nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+from rdflib import URIRef
+from werkzeug.exceptions import HTTPException
+
+from clusterld import validation_service as service
+from clusterld.conformance import conformance
+from clusterld.errors import ClusterLDError, NotFound, RDFSyntaxError
+from clusterld.formats import HTML
+from clusterld.store import get_holder, get_store
+from clusterld.upload import supported_media_types
+from clusterld.validation_pages import (
+    JSON_SUMMARY,
+    REPORT_FORMATS,
+    STATUS_FORMATS,
+    choose_format,
+    error_format,
+    form_field,
+    form_values,
+    language,
+    link,
+    page,
+    read_upload,
+    report_response,
+    rows,
+)
+
+bp = Blueprint("validation", __name__)
+bp.add_app_template_global(conformance, "conformance")
+
+NO_STORE = "no-store"
+
+
+@bp.before_request
+def limit_body() -> None:
+    """Refuse bodies over ``VALIDATE_MAX_BYTES`` (413), whether sized or chunked."""
+    limit = int(current_app.config["VALIDATE_MAX_BYTES"])
+    request.max_content_length = limit
+    request.max_form_memory_size = limit
+
+
+@bp.after_request
+def allow_cross_origin(response: Response) -> Response:
+    """Any page may call the service: nothing is stored and no credentials are used."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
+    if request.endpoint in ("validation.validate", "validation.validate_body"):
+        response.headers["Accept-Post"] = ", ".join(supported_media_types())
+    return response
+
+
+@bp.route("/validate", methods=["GET", "HEAD"])
+def validate() -> Response:
+    lang = language()
+    return page("validate.html", lang, form=form_values(lang), title_key="validate_title")
+
+
+@bp.post("/validate")
+def validate_body() -> Response:
+    fmt = choose_format(REPORT_FORMATS)
+    store = get_store()
+    upload = read_upload(store)
+    with_data = (request.args.get("with") or form_field("with")) == "data"
+    outcome = service.validate_upload(store, upload, with_data=with_data)
+    if fmt is HTML:
+        lang = language()
+        response = page(
+            "validate.html",
+            lang,
+            title_key="validate_title",
+            form=form_values(lang),
+            outcome=outcome,
+            counts=service.counts(outcome.report),
+            rows=rows(outcome.report, outcome.graph, store, lang),
+        )
+    else:
+        response = report_response(outcome.report, outcome.graph, fmt)
+    response.headers["Cache-Control"] = NO_STORE
+    return response
+
+
+@bp.route("/validate/id/<path:path>", methods=["GET", "HEAD"])
+def resource_report(path: str) -> Response:
+    store = get_store()
+    node = URIRef(f"{store.base}id/{path}")
+    if (node, None, None) not in store.data:
+        raise NotFound(f"{node} is not a resource of the published data.")
+    fmt = choose_format(REPORT_FORMATS)
+    focus = service.focus_report(store, node)
+    if fmt is not HTML:
+        return report_response(focus.report, store.data, fmt, shapes=focus.shapes)
+    lang = language()
+    return page(
+        "report.html",
+        lang,
+        title_key="resource_report",
+        formats=REPORT_FORMATS,
+        focus=focus,
+        counts=service.counts(focus.report),
+        rows=rows(focus.report, store.data, store, lang),
+        shapes=[service.shape_link(store.shapes, s, lang, link(s, store)) for s in focus.shapes],
+        page=link(node, store),
+    )
+
+
+@bp.route("/status", methods=["GET", "HEAD"])
+def status() -> Response:
+    fmt = choose_format(STATUS_FORMATS)
+    holder = get_holder()
+    state = service.publishing_status(holder)
+    if fmt is HTML:
+        lang = language()
+        failure = holder.last_failure
+        report = failure.report if failure is not None else None
+        found = rows(report, holder.store.data, holder.store, lang) if report else []
+        response = page(
+            "status.html",
+            lang,
+            title_key="status_title",
+            formats=STATUS_FORMATS,
+            state=state,
+            rows=found,
+        )
+    else:
+        response = current_app.json.response(state)
+    response.headers["Cache-Control"] = NO_STORE
+    return response
+
+
+@bp.errorhandler(ClusterLDError)
+def handle_error(error: ClusterLDError) -> Response:
+    where: dict[str, Any] = {}
+    if isinstance(error, RDFSyntaxError):
+        where = {"line": error.line, "column": error.column}
+    return error_response(error.status, error.title, error.detail, **where)
+
+
+@bp.errorhandler(HTTPException)
+def handle_http_error(error: HTTPException) -> Response:
+    return error_response(error.code or 500, error.name, error.description or error.name)
+
+
+def error_response(
+    status: int, title: str, detail: str, *, line: int | None = None, column: int | None = None
+) -> Response:
+    """An error as JSON, as the form page (after a form POST), as HTML, or as plain text."""
+    error = {"status": status, "title": title, "detail": detail, "line": line, "column": column}
+    fmt = error_format()
+    if fmt is JSON_SUMMARY:
+        response = current_app.json.response(error)
+    elif fmt is HTML and request.endpoint == "validation.validate_body":
+        lang = language()
+        response = page(
+            "validate.html", lang, title_key="validate_title", form=form_values(lang), error=error
+        )
+    elif fmt is HTML:
+        response = page("error.html", language(), status=status, title=title, detail=detail)
+    else:
+        position = [f"{name} {error[name]}" for name in ("line", "column") if error[name]]
+        heading = ", ".join([f"{status} {title}", *position])
+        response = Response(f"{heading}\n\n{detail}\n", mimetype="text/plain")
+    response.status_code = status
+    response.headers["Cache-Control"] = NO_STORE
+    return response
