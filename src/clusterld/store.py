@@ -15,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_request_context
 from rdflib import Dataset, Graph, URIRef
 
 from clusterld.errors import ClusterLDError
@@ -24,6 +24,7 @@ from clusterld.namespaces import IRIScheme
 from clusterld.validation import ValidationReport, validate
 
 EXTENSION_KEY = "clusterld"
+REQUEST_KEY = "clusterld_store"
 
 
 class InvalidDataError(ClusterLDError):
@@ -176,5 +177,14 @@ def get_holder(app: Flask | None = None) -> StoreHolder:
 
 
 def get_store() -> Store:
-    """The store of the current application: one consistent version of the dataset."""
-    return get_holder().store
+    """The store of the current application: one consistent version of the dataset.
+
+    Within a request it is the version that the request first saw, however often it is
+    called: a reload in the middle of a request must not mix two versions in one response.
+    """
+    if not has_request_context():
+        return get_holder().store
+    if REQUEST_KEY not in g:
+        setattr(g, REQUEST_KEY, get_holder().store)
+    store: Store = getattr(g, REQUEST_KEY)
+    return store
