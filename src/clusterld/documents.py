@@ -12,7 +12,7 @@ from flask import current_app
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF
 
-from clusterld import pages
+from clusterld import pages, shapes_doc
 from clusterld.addresses import Address, document_iri, thing_iri
 from clusterld.describe import (
     Description,
@@ -112,7 +112,11 @@ def vocabulary_document(store: Store, name: str) -> Document:
         key=name,
         address=address,
         build=lambda: copy_graph(source),
-        page=lambda graph, lang: pages.vocabulary_page(store, graph, topic, lang, address),
+        page=lambda graph, lang: (
+            shapes_doc.page(store, graph, topic, lang, address)
+            if name == "shapes"
+            else pages.vocabulary_page(store, graph, topic, lang, address)
+        ),
         topic=topic,
     )
 

@@ -19,6 +19,7 @@ from rdflib import Graph, URIRef
 
 from clusterld import __version__
 from clusterld.addresses import Address
+from clusterld.conformance import link_header
 from clusterld.errors import NotAcceptable, NotFound
 from clusterld.formats import (
     DOCUMENT_FORMATS,
@@ -97,6 +98,9 @@ def render(document: Document, ext: str | None) -> Response:
     response = Response(body, content_type=fmt.content_type)
     response.headers["Vary"] = ", ".join(_vary(document, ext))
     response.headers["Link"] = alternates_header(document, fmt)
+    described_by = link_header(str(document.topic)) if document.topic is not None else None
+    if described_by:  # the resource's own SHACL validation report
+        response.headers["Link"] = ", ".join(filter(None, (response.headers["Link"], described_by)))
     if ext is None:
         response.headers["Content-Location"] = document.address.url(fmt)
     if fmt is HTML:
