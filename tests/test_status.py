@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph, URIRef
-from rdflib.namespace import RDFS
+from rdflib.namespace import DCTERMS, RDFS
 
 from clusterld import config
 from clusterld.cli import cli
@@ -235,3 +235,22 @@ def test_a_literal_value_of_a_failed_reload_is_reported(own_app: Flask, data_cop
     results = state["last_reload_failure"]["report"]["results"]  # type: ignore[index]
     values = [r["value"] for r in results if r["value"]]
     assert {"type": "literal", "value": "EleSy", "xml:lang": "de"} in values
+
+
+def catalog_modified(client: FlaskClient) -> tuple[set[str], str]:
+    response = client.get("/catalog", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    graph = Graph().parse(data=response.get_data(as_text=True), format="turtle")
+    return {str(value) for value in graph.objects(None, DCTERMS.modified)}, response.headers["ETag"]
+
+
+def test_a_good_reload_changes_the_catalogs_modified_date(own_app: Flask, data_copy: Path) -> None:
+    """Harvesters see a new version: the catalog's dct:modified is the version's load time."""
+    client = own_app.test_client()
+    holder = get_holder(own_app)
+    _, etag = catalog_modified(client)
+    edit(data_copy, '"EleSy"@en', '"EleSy Company"@en')
+    store = holder.reload()
+    modified, new_etag = catalog_modified(client)
+    assert modified == {store.loaded_at.replace(microsecond=0).isoformat()}
+    assert new_etag != etag

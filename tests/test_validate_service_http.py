@@ -432,3 +432,12 @@ def test_cross_origin_clients_may_post(client: FlaskClient) -> None:
     response = post(client, body(f"{VALID}.ttl"), "text/turtle")
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_only_published_resources_are_links_in_the_report(client: FlaskClient) -> None:
+    """The upload is not published: its new member has no page to link to, the shape has."""
+    response = post(client, body("new-member.ttl"), "text/turtle", "text/html")
+    page = response.get_data(as_text=True)
+    assert "upload-new-member" in page
+    assert 'href="/doc/org/upload-new-member"' not in page
+    assert 'href="/shapes#OrganisationKindShape"' in page

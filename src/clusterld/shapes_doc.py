@@ -153,7 +153,7 @@ class _Writer:
             return "[ " + " ; ".join(parts) + " ]"
         if self.anchor(node):
             return f"shapes:{self.anchor(node)}"
-        return self.shapes.namespace_manager.normalizeUri(node)
+        return self.shapes.namespace_manager.normalizeUri(str(node))
 
     def _path(self, shape: Node) -> str | None:
         path = self.shapes.value(shape, SH.path)

@@ -86,10 +86,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "shapes_title": ("Формы SHACL", "SHACL shapes"),
     "shapes_intro": (
-        "Ограничения, которым должны удовлетворять данные перед публикацией; каждое — с "
-        "сообщением на русском и английском.",
-        "The constraints data must meet before it is published, each with its message in "
-        "Russian and English.",
+        "У каждого ограничения — сообщение на русском и английском. Этими же формами "
+        "сервер проверяет данные перед публикацией и всё, что присылают на проверку.",
+        "Each constraint has its message in Russian and English. The server checks its data "
+        "with these shapes before publishing it, and everything sent to be validated.",
     ),
     "targets": ("Цели", "Targets"),
     "constraints": ("Ограничения", "Constraints"),

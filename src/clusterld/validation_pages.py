@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, render_template, request, url_for
+from flask import Response, current_app, jsonify, render_template, request, url_for
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
@@ -135,8 +135,14 @@ def rows(report: ValidationReport, graph: Graph, store: Store, lang: str) -> lis
 
 
 def link(node: Node | None, store: Store) -> str | None:
-    """The URL of our own page for ``node``; a client's IRI is never a link (``javascript:``)."""
-    address = local_address(store.base, str(node)) if isinstance(node, URIRef) else None
+    """The URL of our own page for a published ``node``, else ``None``.
+
+    A client's IRI is never a link: it may be ``javascript:``, or name a page that does not
+    exist because the upload is not published.
+    """
+    if not isinstance(node, URIRef) or (node, None, None) not in store.union:
+        return None
+    address = local_address(store.base, str(node))
     return address.url() if address is not None else None
 
 
@@ -148,7 +154,7 @@ def report_response(
         body = service.summary(report, graph)
         if shapes is not None:
             body["shapes"] = [service.node_id(shape) for shape in shapes]
-        response = current_app.json.response(body)
+        response = jsonify(body)
     else:
         assert fmt.rdflib_format is not None
         text = report.results_graph.serialize(format=fmt.rdflib_format)
@@ -169,7 +175,7 @@ def page(
     words = translator(lang)
     other = next(code for code in LANGUAGES if code != lang)
     same_page = request.method in ("GET", "HEAD") and request.endpoint is not None
-    here = request.endpoint if same_page else "validation.validate"
+    here = request.endpoint if same_page and request.endpoint else "validation.validate"
     args = dict(request.view_args or {}) if same_page else {}
     values.setdefault("title", words[title_key] if title_key else "")
     body = render_template(

@@ -160,7 +160,7 @@ class FocusReport:
 
 def focus_report(store: Store, node: URIRef) -> FocusReport:
     """The store's report (computed when the version was loaded) for one focus node."""
-    key = ("validation", "focus", str(node))
+    key = f"validation:focus:{node}"
     if key not in store._cache:
         store._cache[key] = _focus_report(store, node)
     found: FocusReport = store._cache[key]
@@ -193,7 +193,7 @@ def shapes_targeting(data: Graph, shapes: Graph, node: Node) -> list[Node]:
     """The shapes whose targets (SHACL §2.1.3) select ``node`` in ``data``."""
     classes: set[Node] = set()
     for cls in data.objects(node, RDF.type):
-        classes.update(data.transitive_objects(cls, RDFS.subClassOf))
+        classes.update(c for c in data.transitive_objects(cls, RDFS.subClassOf) if c is not None)
     tests = (
         (SH.targetNode, lambda value: value == node),
         (SH.targetClass, lambda value: value in classes),

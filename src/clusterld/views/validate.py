@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from rdflib import URIRef
 from werkzeug.exceptions import HTTPException
 
@@ -136,7 +136,7 @@ def status() -> Response:
             rows=found,
         )
     else:
-        response = current_app.json.response(state)
+        response = jsonify(state)
     response.headers["Cache-Control"] = NO_STORE
     return response
 
@@ -161,7 +161,7 @@ def error_response(
     error = {"status": status, "title": title, "detail": detail, "line": line, "column": column}
     fmt = error_format()
     if fmt is JSON_SUMMARY:
-        response = current_app.json.response(error)
+        response = jsonify(error)
     elif fmt is HTML and request.endpoint == "validation.validate_body":
         lang = language()
         response = page(
