@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from flask import render_template
 from markupsafe import Markup
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, SKOS
+from rdflib.namespace import DCTERMS, RDF, SKOS
 from rdflib.term import Node
 
 from clusterld.addresses import Address, local_address
@@ -20,11 +20,11 @@ from clusterld.describe import Description
 from clusterld.formats import DOCUMENT_FORMATS
 from clusterld.i18n import language_is_explicit, translator
 from clusterld.labels import LANGUAGES, label, literal_label, local_name, term_label
-from clusterld.members import cluster_rows, members_by_role
+from clusterld.members import Member, cluster_rows, members_by_role
 from clusterld.store import Store
 
-HEADLINE = (SKOS.prefLabel,)  # shown as the page title rather than in the table
 MAX_NESTING = 4
+"""How deep blank nodes (e.g. SHACL property shapes) are shown inside a value."""
 
 
 @dataclass(frozen=True)
@@ -170,21 +170,14 @@ def thing_page(
         incoming=page.incoming(subject),
         incoming_total=description.incoming_total,
         more_url=more,
-        groups=[
-            (
-                page.link(g.role),
-                [
-                    (
-                        page.link(m.organisation),
-                        [page.link(v) for v in m.via],
-                        [page.link(x) for x in m.members],
-                    )
-                    for m in g.members
-                ],
-            )
-            for g in groups
-        ],
+        groups=[(page.link(g.role), [_member(page, m) for m in g.members]) for g in groups],
     )
+
+
+def _member(page: Page, member: Member) -> tuple[Link, list[Link], list[Link]]:
+    """A member, the organisations it joined through, and its own members."""
+    via = [page.link(v) for v in member.via]
+    return page.link(member.organisation), via, [page.link(m) for m in member.members]
 
 
 def vocabulary_page(store: Store, graph: Graph, topic: URIRef, lang: str, address: Address) -> str:
@@ -272,8 +265,6 @@ def home_page(store: Store, graph: Graph, lang: str, address: Address) -> str:
 
 
 def _text(graph: Graph, node: URIRef, lang: str) -> str | None:
-    from rdflib.namespace import DCTERMS
-
     texts = {
         o.language: str(o)
         for o in graph.objects(node, DCTERMS.description)
