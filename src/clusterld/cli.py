@@ -105,6 +105,56 @@ def serve_command(
     sys.exit(run_server(overrides, host=host, port=port, threads=threads))
 
 
+@cli.command("build")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder to write the site into (created if missing).",
+)
+@click.option(
+    "--base-uri",
+    default="http://localhost:8080/",
+    show_default=True,
+    help="Base IRI the static site will be published under.",
+)
+@click.option(
+    "--data",
+    "data_paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Data files or folders to publish instead of the shipped data (repeatable).",
+)
+def build_command(out: Path, base_uri: str, data_paths: tuple[Path, ...]) -> None:
+    """Write the whole site as static files, for a web server without Python.
+
+    Dumps, catalog, VoID, sitemap, every document in every format and every page, plus
+    nginx.conf and .htaccess for content negotiation and 303 redirects.  Exit 1 if the
+    data does not conform to the shapes (nothing is written).
+    """
+    from clusterld.app import create_app
+    from clusterld.build import build
+    from clusterld.server import print_refusal
+    from clusterld.store import InvalidDataError
+
+    overrides: dict[str, object] = {"BASE_URI": base_uri}
+    if data_paths:
+        overrides["DATA_PATHS"] = list(data_paths)
+    try:
+        app = create_app(overrides)
+    except InvalidDataError as error:
+        print_refusal(error)
+        sys.exit(1)
+    except ClusterLDError as error:
+        click.echo(f"error: {error.detail}", err=True)
+        sys.exit(2)
+    site = build(app, out)
+    click.echo(
+        f"Wrote {len(site.files)} files for {len(site.negotiated)} negotiated URLs to {out}; "
+        f"serve it with {out / 'nginx.conf'} (or .htaccess)."
+    )
+
+
 def _listen_base(host: str, port: int) -> str:
     shown = "localhost" if host in ("0.0.0.0", "::") else host
     if ":" in shown:
