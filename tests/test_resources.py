@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
 from rdflib.namespace import FOAF, RDF, RDFS, SKOS, VOID
 
 from clusterld import documents
@@ -266,3 +267,14 @@ def test_non_ascii_paths_resolve_consistently(asked: str, canonical: str | None)
     graph = Graph()
     graph.add((URIRef(f"{BASE}id/place/томск"), RDFS.label, Literal("Томск", lang="ru")))
     assert documents.canonical_path(StubStore(graph), asked) == canonical  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", ["data", "ontology", "shapes"])
+def test_named_graphs_dereference(app: Flask, client: FlaskClient, name: str) -> None:
+    with app.app_context():
+        store = get_store()
+        part = {"data": store.data, "ontology": store.ontology, "shapes": store.shapes}[name]
+        assert store.graph_names[name] == URIRef(f"{BASE}graph/{name}")
+    assert isomorphic(turtle(client, f"/graph/{name}"), part)
+    assert client.get(f"/graph/{name}.html").status_code == 200
+    assert client.get("/graph/other").status_code == 404

@@ -51,6 +51,8 @@ def local_address(base: str, iri: str) -> Address | None:
         return Address("resources.document", {"path": name[3:]}, suffix_key="path")
     if name in ("ontology", "shapes"):
         return Address(f"resources.{name}", anchor=fragment or None)
+    if name.startswith("graph/") and "/" not in name[6:] and not fragment:
+        return Address("resources.named_graph", {"name": name[6:]}, suffix_key="name")
     if name.startswith("ontology/") and not fragment:
         return Address("resources.ontology_version", {"version": name[len("ontology/") :]})
     return None

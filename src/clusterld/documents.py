@@ -12,7 +12,7 @@ from flask import current_app
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF
 
-from clusterld import pages, shapes_doc
+from clusterld import ontology_doc, pages, shapes_doc
 from clusterld.addresses import Address, document_iri, thing_iri
 from clusterld.describe import (
     Description,
@@ -115,8 +115,24 @@ def vocabulary_document(store: Store, name: str) -> Document:
         page=lambda graph, lang: (
             shapes_doc.page(store, graph, topic, lang, address)
             if name == "shapes"
-            else pages.vocabulary_page(store, graph, topic, lang, address)
+            else ontology_doc.page(store, graph, topic, lang, address)
         ),
+        topic=topic,
+    )
+
+
+def graph_document(store: Store, name: str) -> Document | None:
+    """A named graph of the dataset (``{base}graph/data`` …, as SPARQL and VoID name them)."""
+    topic = store.graph_names.get(name)
+    if topic is None:
+        return None
+    source = {"data": store.data, "ontology": store.ontology, "shapes": store.shapes}[name]
+    address = Address("resources.named_graph", {"name": name}, suffix_key="name")
+    return Document(
+        key=f"graph:{name}",
+        address=address,
+        build=lambda: copy_graph(source),
+        page=lambda graph, lang: pages.vocabulary_page(store, graph, topic, lang, address),
         topic=topic,
     )
 

@@ -74,6 +74,16 @@ def vocabulary_slash() -> WerkzeugResponse:
     return _redirect(url_for(f".{name}", **_query()), 301)
 
 
+@bp.get("/graph/<name>")
+def named_graph(name: str) -> Response:
+    """A named graph of the dataset, whole."""
+    stem, ext = documents.split_suffix(name)
+    document = documents.graph_document(get_store(), stem)
+    if document is None:
+        raise NotFound(f"The dataset has no graph named {stem!r}.")
+    return render(document, ext)
+
+
 @bp.get("/class/<prefix>/<name>/")
 def class_slash(prefix: str, name: str) -> WerkzeugResponse:
     """One canonical form: no trailing slash."""
