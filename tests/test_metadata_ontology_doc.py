@@ -112,3 +112,22 @@ def test_page_shows_every_term_in_the_site_frame(
     assert 'rel="alternate" type="text/turtle"' in html  # machine formats, from base.html
     for label in store.ontology.objects(store.iris.term["Roadmap"], RDFS.label):
         assert isinstance(label, Literal) and str(label) in html  # both languages
+
+
+@pytest.mark.parametrize("path", ["/ontology", "/catalog", "/.well-known/void"])
+def test_documentation_pages_are_well_formed_html(app: Flask, path: str) -> None:
+    from html_check import check_html
+
+    with app.test_client() as client:
+        response = client.get(path, headers={"Accept": BROWSER})
+    assert response.mimetype == "text/html"
+    check_html(response.get_data(as_text=True))
+
+
+def test_ontology_iri_gives_people_the_documentation(app: Flask, store: Store) -> None:
+    with app.test_client() as client:
+        page = client.get("/ontology", headers={"Accept": BROWSER, "Accept-Language": "ru"})
+        turtle = client.get("/ontology", headers={"Accept": "text/turtle"})
+    html = page.get_data(as_text=True)
+    assert 'id="EducationIndustryCluster"' in html and "Подкласс" in html
+    assert turtle.mimetype == "text/turtle"  # machines keep the negotiated formats
