@@ -9,7 +9,7 @@ own under the endpoint's IRI (``<endpoint#queryTimeout>``...), which dereference
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rdflib import Graph, Literal, Namespace, URIRef
@@ -30,7 +30,7 @@ from clusterld.formats import (
     Format,
     negotiate,
 )
-from clusterld.sparql.protocol import format_by_parameter, not_acceptable_detail
+from clusterld.sparql.protocol import GRAPH_ALIASES, format_by_parameter, not_acceptable_detail
 from clusterld.sparql.service import SparqlService
 from clusterld.store import Store
 
@@ -82,12 +82,14 @@ def statistics(graphs: Iterable[Graph]) -> Statistics:
     )
 
 
-def choose_format(accept: str | None, parameter: str | None) -> Format:
+def choose_format(accept: str | None, parameters: Sequence[str] = ()) -> Format:
     """RDF (Turtle by default) for clients, HTML (the query UI) for browsers."""
-    if parameter:
-        chosen = format_by_parameter(parameter, DESCRIPTION_FORMATS)
-    else:
-        chosen = negotiate(accept, DESCRIPTION_FORMATS, extra_aliases={"application/json": JSON_LD})
+    chosen = next(
+        (f for f in (format_by_parameter(p, DESCRIPTION_FORMATS) for p in parameters) if f),
+        None,
+    )
+    if chosen is None:
+        chosen = negotiate(accept, DESCRIPTION_FORMATS, extra_aliases=GRAPH_ALIASES)
     if chosen is None:
         raise NotAcceptable(not_acceptable_detail(DESCRIPTION_FORMATS))
     return chosen

@@ -55,11 +55,23 @@ FORMAT_PARAMETER: dict[str, dict[str, Format]] = {
         "n-triples": N_TRIPLES,
         "ntriples": N_TRIPLES,
         "nt": N_TRIPLES,
+        "n3": TURTLE,
         "rdf-xml": RDF_XML,
+        "rdf+xml": RDF_XML,
         "rdfxml": RDF_XML,
         "rdf": RDF_XML,
         "xml": RDF_XML,
     },
+}
+
+
+# Further media types answered for graph results: plain JSON gets JSON-LD, and N3 (which
+# SPARQLWrapper and older clients ask for) gets Turtle, a subset of N3 they all read.
+GRAPH_ALIASES: dict[str, Format] = {
+    "application/json": JSON_LD,
+    "text/n3": TURTLE,
+    "text/rdf+n3": TURTLE,
+    "application/rdf+n3": TURTLE,
 }
 
 
@@ -70,8 +82,8 @@ class Operation:
     query: str | None
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
-    format: str | None = None
-    """The ``format`` parameter, for browsers that cannot set ``Accept``."""
+    formats: tuple[str, ...] = ()
+    """The ``format`` parameters, for browsers that cannot set ``Accept``."""
 
     @property
     def names_dataset(self) -> bool:
@@ -108,7 +120,7 @@ def read_operation(request: Request, *, max_length: int) -> Operation:
         query,
         _graph_names(params, "default-graph-uri"),
         _graph_names(params, "named-graph-uri"),
-        params.get("format") or None,
+        tuple(params.getlist("format")),
     )
 
 
@@ -162,19 +174,23 @@ def answer_formats(form: str | None) -> tuple[Format, ...]:
     return RDF_FORMATS if form in ("CONSTRUCT", "DESCRIBE") else RESULT_FORMATS
 
 
-def choose_format(form: str | None, *, accept: str | None, parameter: str | None) -> Format:
-    """The answer's format: the ``format`` parameter if given, else the ``Accept`` header.
+def choose_format(
+    form: str | None, *, accept: str | None, parameters: Sequence[str] = ()
+) -> Format:
+    """The answer's format: the first ``format`` parameter we know, else the ``Accept`` header.
 
     Without ``Accept`` (or with ``*/*``) SELECT and ASK get SPARQL results JSON and CONSTRUCT
-    and DESCRIBE get Turtle.
+    and DESCRIBE get Turtle.  Unknown ``format`` values are passed over, because some
+    clients (SPARQLWrapper) send several, in other endpoints' dialects, beside ``Accept``.
 
     :raises NotAcceptable: nothing offered matches (the detail lists what is).
     """
     offered = answer_formats(form)
-    if parameter:
-        chosen = format_by_parameter(parameter, offered)
-    else:
-        aliases = {} if offered is RESULT_FORMATS else {"application/json": JSON_LD}
+    chosen = next(
+        (f for f in (format_by_parameter(p, offered) for p in parameters) if f is not None), None
+    )
+    if chosen is None:
+        aliases = {} if offered is RESULT_FORMATS else GRAPH_ALIASES
         chosen = negotiate(accept, offered, extra_aliases=aliases)
     if chosen is None:
         raise NotAcceptable(not_acceptable_detail(offered))

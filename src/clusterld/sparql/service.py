@@ -152,7 +152,7 @@ class SparqlService:
                 "Federated queries (SERVICE) are disabled: this endpoint never sends requests "
                 "to other servers on a client's behalf."
             )
-        fmt = choose_format(shape.form, accept=accept, parameter=operation.format)
+        fmt = choose_format(shape.form, accept=accept, parameters=operation.formats)
         job = QueryJob(
             query=operation.query,
             form=shape.form or "UNKNOWN",

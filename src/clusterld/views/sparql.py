@@ -29,16 +29,16 @@ def query() -> Response:
     service, store = get_service(), get_store()
     operation = read_operation(request, max_length=service.limits.max_query_length)
     if operation.query is None:
-        return describe(store, operation.format)
+        return describe(store, operation.formats)
     answer = service.answer(
         store, operation, accept=request.headers.get("Accept"), base_iri=endpoint_iri(store)
     )
     return answer_response(answer)
 
 
-def describe(store: Store, format_parameter: str | None) -> Response:
+def describe(store: Store, format_parameters: tuple[str, ...]) -> Response:
     """The service description in RDF, or the query UI for a browser."""
-    fmt = description.choose_format(request.headers.get("Accept"), format_parameter)
+    fmt = description.choose_format(request.headers.get("Accept"), format_parameters)
     if fmt.rdflib_format is None:
         body = pages.query_page(store, endpoint_iri(store))
     else:

@@ -1,0 +1,131 @@
+"""The SPARQL 1.1 Service Description at GET /sparql: what it says is what the endpoint does."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import RDF, RDFS, VOID
+
+from sparql_support import parse_result, sparql_app
+
+# rdflib 7's JSON-LD parser builds a ConjunctiveGraph, which rdflib itself deprecates
+pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
+ENDPOINT = URIRef("http://localhost/sparql")
+RDF_TYPES = {
+    "text/turtle": "turtle",
+    "application/ld+json": "json-ld",
+    "application/n-triples": "nt",
+    "application/rdf+xml": "xml",
+}
+
+
+def description(client: FlaskClient, accept: str = "text/turtle") -> Graph:
+    response = client.get("/sparql", headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.mimetype == accept
+    return Graph().parse(data=response.get_data(), format=RDF_TYPES[accept])
+
+
+def count(client: FlaskClient, query: str) -> int:
+    result = parse_result(client.get("/sparql", query_string={"query": query}))
+    return int(next(iter(result))[0])
+
+
+def test_without_accept_the_description_is_turtle(client: FlaskClient) -> None:
+    response = client.get("/sparql")
+    assert response.status_code == 200 and response.mimetype == "text/turtle"
+    assert "Accept" in response.vary
+
+
+def test_the_service_names_the_endpoint_that_was_dereferenced(client: FlaskClient) -> None:
+    graph = description(client)
+    services = set(graph.subjects(RDF.type, SD.Service))
+    assert len(services) == 1
+    assert (services.pop(), SD.endpoint, ENDPOINT) in graph
+
+
+def test_query_language_formats_and_features(client: FlaskClient) -> None:
+    graph = description(client)
+    (service,) = graph.subjects(RDF.type, SD.Service)
+    assert set(graph.objects(service, SD.supportedLanguage)) == {SD.SPARQL11Query}
+    assert set(graph.objects(service, SD.resultFormat)) == {
+        FORMATS[name]
+        for name in (
+            "SPARQL_Results_JSON",
+            "SPARQL_Results_XML",
+            "SPARQL_Results_CSV",
+            "SPARQL_Results_TSV",
+            "Turtle",
+            "JSON-LD",
+            "N-Triples",
+            "RDF_XML",
+        )
+    }
+    assert set(graph.objects(service, SD.feature)) == {SD.UnionDefaultGraph}
+
+
+@pytest.mark.parametrize("accept", sorted(RDF_TYPES))
+def test_every_rdf_format_says_the_same(client: FlaskClient, accept: str) -> None:
+    assert isomorphic(description(client, accept), description(client))
+
+
+def test_the_union_default_graph_is_what_it_claims(client: FlaskClient) -> None:
+    query = "ASK { GRAPH ?g { ?s ?p ?o } FILTER NOT EXISTS { ?s ?p ?o } }"
+    assert parse_result(client.get("/sparql", query_string={"query": query})).askAnswer is False
+
+
+def test_void_statistics_match_the_endpoint(client: FlaskClient) -> None:
+    graph = description(client)
+    (dataset,) = graph.subjects(RDF.type, SD.Dataset)
+    default = graph.value(dataset, SD.defaultGraph)
+    assert graph.value(default, VOID.triples) == Literal(
+        count(client, "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")
+    )
+    assert graph.value(default, VOID.distinctSubjects) == Literal(
+        count(client, "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s ?p ?o }")
+    )
+    assert graph.value(default, VOID.classes) == Literal(
+        count(client, "SELECT (COUNT(DISTINCT ?c) AS ?n) { ?s a ?c }")
+    )
+    named = list(graph.objects(dataset, SD.namedGraph))
+    assert len(named) >= 3
+    for node in named:
+        name = graph.value(node, SD.name)
+        assert name is not None, "every named graph has sd:name"
+        triples = graph.value(graph.value(node, SD.graph), VOID.triples)
+        query = f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"
+        assert triples == Literal(count(client, query))
+
+
+def test_the_limits_are_stated(client: FlaskClient) -> None:
+    graph = description(client)
+    here = Namespace(f"{ENDPOINT}#")
+    (service,) = graph.subjects(RDF.type, SD.Service)
+    assert float(graph.value(service, here.queryTimeout)) == 10.0  # type: ignore[arg-type]
+    assert int(graph.value(service, here.maxResultRows)) == 10_000  # type: ignore[arg-type]
+    assert int(graph.value(service, here.maxQueryLength)) == 50_000  # type: ignore[arg-type]
+    for term in (here.queryTimeout, here.maxResultRows, here.maxQueryLength):
+        languages = {label.language for label in graph.objects(term, RDFS.label)}  # type: ignore[attr-defined]
+        assert languages == {"en", "ru"}
+    comments = {str(comment) for comment in graph.objects(service, RDFS.comment)}
+    assert any("SERVICE is refused" in comment for comment in comments)
+
+
+def test_the_format_parameter_and_406(client: FlaskClient) -> None:
+    assert client.get("/sparql?format=nt").mimetype == "application/n-triples"
+    assert client.get("/sparql", headers={"Accept": "image/png"}).status_code == 406
+
+
+def test_federated_query_is_advertised_only_when_allowed(make_app: Callable[..., Flask]) -> None:
+    with sparql_app(make_app, allow_service=True) as app:
+        graph = description(app.test_client())
+    (service,) = graph.subjects(RDF.type, SD.Service)
+    assert SD.BasicFederatedQuery in set(graph.objects(service, SD.feature))
