@@ -312,3 +312,17 @@ def test_schema_org_agrees_with_dcat(
     offline = {**markup, "@context": {"@vocab": "http://schema.org/"}}
     graph = Graph().parse(data=json.dumps(offline), format="json-ld")
     assert (dataset, RDF.type, URIRef("http://schema.org/Dataset")) in graph
+
+
+def test_the_data_service_is_the_sparql_service_description_node(
+    store: Store, catalog: Graph
+) -> None:
+    # the same IRI as the sd:Service of GET /sparql, so both descriptions merge in SPARQL
+    service = URIRef(f"{store.base}sparql#service")
+    assert (service, RDF.type, DCAT.DataService) in catalog
+    assert catalog.value(service, DCAT.endpointURL) == URIRef(f"{store.base}sparql")
+    assert set(catalog.objects(service, DCAT.servesDataset)) == {
+        store.iris.dataset,
+        store.iris.ontology,
+        store.iris.shapes,
+    }

@@ -150,6 +150,11 @@ class SiteURLs:
         return URIRef(f"{self.base}sparql")
 
     @property
+    def sparql_service(self) -> URIRef:
+        """The service at the endpoint: the ``sd:Service`` of its service description too."""
+        return URIRef(f"{self.base}sparql#service")
+
+    @property
     def sitemap(self) -> URIRef:
         return URIRef(f"{self.base}sitemap.xml")
 

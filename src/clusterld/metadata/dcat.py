@@ -236,7 +236,7 @@ def add_distribution(graph: Graph, urls: SiteURLs, file: DumpFile, dataset: URIR
 
 def add_service(graph: Graph, store: Store, urls: SiteURLs, profile: Profile) -> URIRef:
     """The SPARQL endpoint as a ``dcat:DataService`` serving the three datasets."""
-    service = typed(graph, urls.sparql, DCAT.DataService)
+    service = typed(graph, urls.sparql_service, DCAT.DataService)
     add_texts(graph, service, DCTERMS.title, SERVICE_TITLE)
     add_texts(graph, service, DCTERMS.description, SERVICE_DESCRIPTION)
     graph.add((service, DCAT.endpointURL, urls.sparql))
