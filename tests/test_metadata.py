@@ -326,3 +326,19 @@ def test_the_data_service_is_the_sparql_service_description_node(
         store.iris.ontology,
         store.iris.shapes,
     }
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"DATASET_ISSUED": "26.11.2026"},  # not ISO 8601
+        {"TEMPORAL_COVERAGE": "2021"},  # not an interval of dates
+    ],
+)
+def test_malformed_metadata_settings_stop_the_app_early(
+    make_app: Any, settings: dict[str, str]
+) -> None:
+    from clusterld.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="TEMPORAL_COVERAGE"):
+        make_app(**settings)

@@ -85,7 +85,7 @@ def catalog_page(
         w=words(lang),
         description=CATALOG_DESCRIPTION[lang].format(title=title),
         datasets=[_dataset(page, store, void, part, lang) for part in PARTS],
-        sparql_url=url_for("sparql.query") if _has_endpoint("sparql.query") else "/sparql",
+        sparql_url=url_for("sparql.query"),
     )
 
 
@@ -126,9 +126,3 @@ def _statistics(void: Graph, subject: URIRef) -> dict[str, int]:
         if isinstance(value, Literal):
             found[key] = int(value)
     return found
-
-
-def _has_endpoint(endpoint: str) -> bool:
-    from flask import current_app
-
-    return endpoint in current_app.view_functions

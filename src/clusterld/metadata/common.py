@@ -15,6 +15,7 @@ from typing import Any
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
 
+from clusterld.errors import ConfigError
 from clusterld.namespaces import STANDARD_PREFIXES
 from clusterld.store import Store
 
@@ -92,18 +93,27 @@ class Profile:
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> Profile:
-        """Read the metadata settings (see :data:`clusterld.config.SETTINGS`)."""
+        """Read the metadata settings (see :data:`clusterld.config.SETTINGS`).
+
+        :raises ConfigError: a date or the temporal coverage is not ISO 8601.
+        """
         issued = settings["DATASET_ISSUED"]
-        profile = cls(
-            publisher_name=settings["PUBLISHER_NAME"],
-            publisher_url=settings.get("PUBLISHER_URL") or None,
-            publisher_type=settings["PUBLISHER_TYPE"],
-            contact_email=settings["CONTACT_EMAIL"],
-            issued=issued if isinstance(issued, date) else date.fromisoformat(str(issued)),
-            temporal_coverage=settings["TEMPORAL_COVERAGE"],
-            update_frequency=settings["UPDATE_FREQUENCY"],
-        )
-        profile.temporal_bounds  # noqa: B018  (fail early on a malformed interval)
+        try:
+            profile = cls(
+                publisher_name=settings["PUBLISHER_NAME"],
+                publisher_url=settings.get("PUBLISHER_URL") or None,
+                publisher_type=settings["PUBLISHER_TYPE"],
+                contact_email=settings["CONTACT_EMAIL"],
+                issued=issued if isinstance(issued, date) else date.fromisoformat(str(issued)),
+                temporal_coverage=settings["TEMPORAL_COVERAGE"],
+                update_frequency=settings["UPDATE_FREQUENCY"],
+            )
+            profile.temporal_bounds  # noqa: B018  (fail early on a malformed interval)
+        except ValueError as error:
+            raise ConfigError(
+                "DATASET_ISSUED must be a date (2026-11-26) and TEMPORAL_COVERAGE an interval "
+                f"of dates (2021-03-31/.. or 2021-01-01/2021-12-31): {error}"
+            ) from None
         return profile
 
     @property

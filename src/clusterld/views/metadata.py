@@ -20,12 +20,13 @@ from clusterld.discovery import page_addresses, robots_txt, sitemap_xml
 from clusterld.dumps import dump_file
 from clusterld.errors import NotFound
 from clusterld.formats import HTML
-from clusterld.metadata import schema_org_dataset
+from clusterld.metadata import Profile, schema_org_dataset
 from clusterld.metadata_page import metadata_document
 from clusterld.render import add_caching, render
 from clusterld.store import get_store
 
 bp = Blueprint("metadata", __name__)
+bp.record_once(lambda state: Profile.from_settings(state.app.config))  # bad settings: fail early
 
 FORMAT_SUFFIX = "<any(ttl, jsonld, nt, rdf, html):ext>"
 DUMP_CACHE = "public, max-age=300"
