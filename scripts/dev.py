@@ -56,9 +56,10 @@ def main(argv: list[str]) -> int:
     if task == "clusterld":
         return run([str(BIN / "clusterld"), *rest])
     python = str(BIN / "python")
+    sources = [d for d in ("src", "tests", "scripts", "benchmarks") if (ROOT / d).is_dir()]
     for check in (
-        [python, "-m", "ruff", "check", "src", "tests", "scripts", "benchmarks"],
-        [python, "-m", "ruff", "format", "--check", "src", "tests", "scripts", "benchmarks"],
+        [python, "-m", "ruff", "check", *sources],
+        [python, "-m", "ruff", "format", "--check", *sources],
     ):
         if run(check) != 0:
             print("Lint failed: run `.venv/bin/ruff check --fix` and `.venv/bin/ruff format`.")
