@@ -128,7 +128,7 @@ class _Writer:
     def term(self, term: Node, *, is_class: bool) -> dict[str, Any]:
         ontology, data = self.store.ontology, self.store.data
         parent = RDFS.subClassOf if is_class else RDFS.subPropertyOf
-        entry = {
+        entry: dict[str, Any] = {
             "anchor": local_name(str(term)),
             "iri": str(term),
             "curie": self.curie(str(term)),

@@ -195,7 +195,7 @@ def texts(graph: Graph, subject: URIRef, *predicates: URIRef) -> dict[str, str]:
     for predicate in predicates:
         found = {
             value.language: str(value)
-            for value in sorted(graph.objects(subject, predicate))
+            for value in sorted(graph.objects(subject, predicate), key=str)
             if isinstance(value, Literal) and value.language
         }
         if found:
@@ -226,10 +226,10 @@ def modified_literal(store: Store) -> Literal:
 def keywords(store: Store) -> dict[str, list[str]]:
     """Keywords per language: generic ones, then the places and the industries the data names."""
     found: dict[str, list[str]] = {lang: list(words) for lang, words in GENERIC_KEYWORDS.items()}
-    places = sorted(store.data.objects(store.iris.dataset, DCTERMS.spatial))
-    industries = sorted(set(store.data.objects(None, store.iris.term["industry"])))
+    places = sorted(store.data.objects(store.iris.dataset, DCTERMS.spatial), key=str)
+    industries = sorted(set(store.data.objects(None, store.iris.term["industry"])), key=str)
     for concept in (*places, *industries):
-        for value in sorted(store.data.objects(concept, SKOS.prefLabel)):
+        for value in sorted(store.data.objects(concept, SKOS.prefLabel), key=str):
             if isinstance(value, Literal) and value.language in found:
                 words = found[value.language]
                 if str(value) not in words:

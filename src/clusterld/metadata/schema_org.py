@@ -41,7 +41,7 @@ def build_dataset(store: Store, profile: Profile, lang: str) -> dict[str, Any]:
         "description": description.get(lang),
         "url": str(urls.home),
         "identifier": str(dataset),
-        "license": [str(x) for x in sorted(store.data.objects(dataset, DCTERMS.license))],
+        "license": sorted(str(x) for x in store.data.objects(dataset, DCTERMS.license)),
         "isAccessibleForFree": True,
         "creator": organisation,
         "publisher": organisation,
@@ -68,7 +68,7 @@ def build_dataset(store: Store, profile: Profile, lang: str) -> dict[str, Any]:
 def places(store: Store, lang: str) -> list[dict[str, Any]]:
     """``spatialCoverage``: each place the data names, with its label and its GeoNames match."""
     found = []
-    for place in sorted(store.data.objects(store.iris.dataset, DCTERMS.spatial)):
+    for place in sorted(store.data.objects(store.iris.dataset, DCTERMS.spatial), key=str):
         labels = texts(store.data, place, SKOS.prefLabel, RDFS.label)  # type: ignore[arg-type]
         entry: dict[str, Any] = {"@type": "Place", "@id": str(place), "name": labels.get(lang)}
         matches = sorted(str(m) for m in store.data.objects(place, SKOS.exactMatch))

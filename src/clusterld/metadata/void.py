@@ -96,7 +96,7 @@ def add_dumps(graph: Graph, urls: SiteURLs, subject: URIRef, part: str) -> None:
 def example_resources(store: Store) -> list[URIRef]:
     """One instance of each class the ontology defines (the first by IRI): typical entry points."""
     examples = []
-    for cls in sorted(store.ontology.subjects(RDF.type, OWL.Class)):
+    for cls in sorted(store.ontology.subjects(RDF.type, OWL.Class), key=str):
         instances = sorted(s for s in store.data.subjects(RDF.type, cls) if isinstance(s, URIRef))
         if instances:
             examples.append(instances[0])

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from flask import Blueprint, Response, current_app, request, url_for
+from flask.sansio.blueprints import BlueprintSetupState
 from markupsafe import Markup
 
 from clusterld.discovery import page_addresses, robots_txt, sitemap_xml
@@ -26,7 +27,13 @@ from clusterld.render import add_caching, render
 from clusterld.store import get_store
 
 bp = Blueprint("metadata", __name__)
-bp.record_once(lambda state: Profile.from_settings(state.app.config))  # bad settings: fail early
+
+
+@bp.record_once
+def check_settings(state: BlueprintSetupState) -> None:
+    """Malformed metadata settings stop the application at start, not at the first request."""
+    Profile.from_settings(state.app.config)
+
 
 FORMAT_SUFFIX = "<any(ttl, jsonld, nt, rdf, html):ext>"
 DUMP_CACHE = "public, max-age=300"
@@ -60,7 +67,8 @@ def dump(name: str) -> Response:
     response.headers["Link"] = f'<{url_for(".catalog")}>; rel="describedby"; type="text/turtle"'
     response.set_etag(file.sha256)
     response.last_modified = store.loaded_at.replace(microsecond=0)
-    return response.make_conditional(request, accept_ranges=True, complete_length=file.byte_size)
+    response.make_conditional(request, accept_ranges=True, complete_length=file.byte_size)
+    return response
 
 
 @bp.get("/sitemap.xml")
@@ -85,7 +93,8 @@ def robots() -> Response:
 def _text(body: str, content_type: str, *key: str) -> Response:
     response = Response(body, content_type=content_type)
     add_caching(response, get_store(), *key, get_store().loaded_at.isoformat())
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
 
 
 @bp.after_app_request
