@@ -152,7 +152,7 @@ def test_navigation_links(client: FlaskClient) -> None:
         "/class/cld/EducationIndustryCluster",
         "/sparql",
         "/validate",
-        "/.well-known/void",
+        "/catalog",
     ]
 
 
