@@ -25,7 +25,7 @@ from clusterld.sparql.pool import PoolBusy, WorkerFailure, WorkerPool, WorkerTim
 from clusterld.sparql.protocol import READ_ONLY, Operation, choose_format
 from clusterld.sparql.results import Rendered
 from clusterld.sparql.syntax import scan
-from clusterld.store import Store, get_store
+from clusterld.store import Store, get_holder
 
 EXTENSION_KEY = "clusterld.sparql"
 _create_lock = threading.Lock()
@@ -207,7 +207,7 @@ def get_service(app: Flask | None = None) -> SparqlService:
             if service is None:
                 service = SparqlService(Limits.from_settings(app.config))
                 app.extensions[EXTENSION_KEY] = service
-                service.warm_up(get_store())
+                service.warm_up(get_holder(app).store)
     return service
 
 

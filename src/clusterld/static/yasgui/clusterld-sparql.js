@@ -8,6 +8,8 @@
     return; // the plain form below keeps working without JavaScript
   }
   var config = JSON.parse(configElement.textContent);
+  // YASGUI builds GET requests with new URL(...), which needs an absolute address
+  var endpoint = new URL(config.endpoint, window.location.href).href;
   var language = document.documentElement.lang === "ru" ? "ru" : "en";
   var form = document.getElementById("sparql-form");
   if (form) {
@@ -15,13 +17,13 @@
   }
   var note = document.getElementById("sparql-truncated");
   var yasgui = new Yasgui(root, {
-    requestConfig: { endpoint: config.endpoint, method: "POST" },
+    requestConfig: { endpoint: endpoint, method: "POST" },
     copyEndpointOnNewTab: true,
     persistenceId: null,
     autoAddOnInit: false,
     populateFromUrl: false,
     endpointCatalogueOptions: {
-      getData: function () { return [{ endpoint: config.endpoint }]; },
+      getData: function () { return [{ endpoint: endpoint }]; },
       keys: [],
     },
     yasqe: { autocompleters: ["variables"] },
@@ -30,7 +32,7 @@
     yasgui.addTab(index === 0, {
       name: example.title[language],
       yasqe: { value: example.query },
-      requestConfig: { endpoint: config.endpoint, method: "POST" },
+      requestConfig: { endpoint: endpoint, method: "POST" },
     });
   });
   // Tell the reader when an answer was cut at the row limit (the X-SPARQL-MaxRows header).

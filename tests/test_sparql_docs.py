@@ -1,0 +1,28 @@
+"""docs/sparql.md names every example query and every SPARQL setting."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from clusterld.config import SETTINGS
+
+DOC = (Path(__file__).parents[1] / "docs" / "sparql.md").read_text(encoding="utf-8")
+QUERIES = sorted(
+    entry.name
+    for entry in (resources.files("clusterld") / "queries").iterdir()
+    if entry.name.endswith(".rq")
+)
+
+
+@pytest.mark.parametrize("file", QUERIES)
+def test_every_example_query_is_documented(file: str) -> None:
+    assert f"`{file}`" in DOC
+    assert f"q {file})" in DOC, "a curl example runs it"
+
+
+@pytest.mark.parametrize("name", [s.name for s in SETTINGS if s.name.startswith("SPARQL_")])
+def test_every_sparql_setting_is_documented(name: str) -> None:
+    assert f"| `{name}` |" in DOC
