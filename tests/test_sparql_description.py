@@ -112,7 +112,8 @@ def test_the_limits_are_stated(client: FlaskClient) -> None:
     assert float(graph.value(service, here.queryTimeout)) == 10.0  # type: ignore[arg-type]
     assert int(graph.value(service, here.maxResultRows)) == 10_000  # type: ignore[arg-type]
     assert int(graph.value(service, here.maxQueryLength)) == 50_000  # type: ignore[arg-type]
-    for term in (here.queryTimeout, here.maxResultRows, here.maxQueryLength):
+    assert int(graph.value(service, here.workerMemory)) == 2048  # type: ignore[arg-type]
+    for term in (here.queryTimeout, here.maxResultRows, here.maxQueryLength, here.workerMemory):
         languages = {label.language for label in graph.objects(term, RDFS.label)}  # type: ignore[attr-defined]
         assert languages == {"en", "ru"}
     comments = {str(comment) for comment in graph.objects(service, RDFS.comment)}

@@ -79,6 +79,22 @@ def test_a_runaway_query_is_stopped_while_another_is_answered(limited: Flask) ->
     assert get(limited, SIMPLE).status_code == 200  # type: ignore[attr-defined]
 
 
+def test_a_query_that_needs_too_much_memory_is_stopped(make_app: Callable[..., Flask]) -> None:
+    """Sorting the cross product fills memory fast: the worker dies at its cap, not the host."""
+    hungry = "SELECT * { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1"
+    with sparql_app(make_app, timeout=20, workers=1, worker_memory=400) as app:
+        client = app.test_client()
+        assert client.get("/sparql", query_string={"query": SIMPLE}).status_code == 200
+        (pid,) = get_service(app).pool.pids
+        started = time.monotonic()
+        response = client.get("/sparql", query_string={"query": hungry})
+        assert response.status_code == 503
+        assert "more than 400 MB" in response.get_data(as_text=True)
+        assert time.monotonic() - started < 15, "stopped by the memory cap, not the timeout"
+        assert not os.path.exists(f"/proc/{pid}")
+        assert client.get("/sparql", query_string={"query": SIMPLE}).status_code == 200
+
+
 def test_a_timeout_answers_in_the_negotiated_format(limited: Flask) -> None:
     response = limited.test_client().get(
         "/sparql", query_string={"query": EXPLOSIVE}, headers={"Accept": "application/json"}
@@ -281,7 +297,7 @@ def test_settings_from_the_environment_are_read_as_numbers() -> None:
             "SPARQL_WORKERS": "1",
         }
     )
-    assert limits == Limits(2.5, 7, 100, False, 1)
+    assert limits == Limits(2.5, 7, 100, False, 1, 2048)
 
 
 @pytest.mark.parametrize(

@@ -74,3 +74,12 @@ def test_the_vendored_yasgui_is_served_with_its_licence(client: FlaskClient) -> 
         total += len(response.get_data())
         response.close()
     assert total < 1_500_000, "keep the vendored UI small"
+
+
+def test_the_page_embeds_the_service_description(client: FlaskClient) -> None:
+    html = page(client)
+    script = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert script is not None
+    document = json.dumps(json.loads(script.group(1)))
+    assert "http://www.w3.org/ns/sparql-service-description#endpoint" in document
+    assert "http://localhost/sparql" in document

@@ -60,6 +60,11 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("SPARQL_WORKERS", 2, "Worker processes that run SPARQL queries, each with the data."),
     Setting(
+        "SPARQL_WORKER_MEMORY",
+        2048,
+        "Megabytes a SPARQL worker may use; a query needing more is stopped (0: no limit).",
+    ),
+    Setting(
         "MAX_INCOMING_LINKS",
         50,
         "Most links into a resource that its document lists; the rest are one link away.",

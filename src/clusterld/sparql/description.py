@@ -136,6 +136,7 @@ def _describe_limits(graph: Graph, node: URIRef, here: Namespace, service: Sparq
         ("queryTimeout", Literal(limits.timeout, datatype=XSD.decimal)),
         ("maxResultRows", Literal(limits.max_rows)),
         ("maxQueryLength", Literal(limits.max_query_length)),
+        ("workerMemory", Literal(limits.worker_memory)),
     )
     for name, value in values:
         graph.add((node, here[name], value))
@@ -187,6 +188,15 @@ LIMIT_TERMS: dict[str, tuple[URIRef, str, str, str, str]] = {
         "наибольшая длина запроса",
         "Most characters in a query; a longer one is refused with 413 (414 in a GET URL).",
         "Наибольшее число символов в запросе; более длинный отклоняется (413, в URL — 414).",
+    ),
+    "workerMemory": (
+        XSD.integer,
+        "memory per query worker",
+        "память процесса запросов",
+        "Megabytes of memory a query may use (0: no limit); a query that needs more is stopped "
+        "and answered with 503.",
+        "Сколько мегабайт памяти может занять запрос (0 — без ограничения); запрос, которому "
+        "нужно больше, останавливается, ответ 503.",
     ),
 }
 

@@ -1,8 +1,9 @@
 """The query UI: YASGUI served from this package, with the example queries as tabs.
 
-The page works without JavaScript too: a plain form sends the query with GET, and each
-example is also a link that runs it.  Words are given in Russian and English; the template
-picks the reader's language (``lang``, set for every page by the site's context processor).
+The page embeds the service description as JSON-LD.  It works without JavaScript too: a
+plain form sends the query with GET, and each example is also a link that runs it.  Words
+are given in Russian and English; the template picks the reader's language (``lang``, set
+for every page by the site's context processor).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from urllib.parse import urlencode
 
 from flask import render_template, url_for
 
+from clusterld.pages import embed_json
+from clusterld.sparql.description import service_description
 from clusterld.sparql.examples import example_queries
 from clusterld.sparql.service import get_service
 from clusterld.store import Store
@@ -43,7 +46,9 @@ WORDS: dict[str, dict[str, str]] = {
 
 def query_page(store: Store, endpoint: str) -> str:
     """The HTML query page for ``store``'s endpoint."""
-    limits = get_service().limits
+    service = get_service()
+    limits = service.limits
+    described = service_description(service, store, endpoint).serialize(format="json-ld")
     examples = example_queries(store.base)
     links = {
         example.slug: f"{url_for('sparql.query')}?{urlencode({'query': example.text})}"
@@ -62,4 +67,5 @@ def query_page(store: Store, endpoint: str) -> str:
         example_links=links,
         limits={"timeout": f"{limits.timeout:g}", "rows": limits.max_rows},
         config=config,
+        jsonld=embed_json(described),
     )

@@ -16,6 +16,7 @@ import contextlib
 import logging
 import os
 import queue
+import signal
 import socket
 import subprocess
 import sys
@@ -41,6 +42,10 @@ class WorkerTimeout(Exception):
 
 class WorkerFailure(Exception):
     """The worker died or answered with an error instead of a result."""
+
+
+class WorkerOutOfMemory(WorkerFailure):
+    """The worker died on reaching its memory limit (the engine aborts when it cannot allocate)."""
 
 
 class PoolBusy(Exception):
@@ -74,6 +79,8 @@ class Worker:
             reply_kind, reply = self.conn.recv()
         except (EOFError, OSError, BrokenPipeError) as error:
             self.kill()
+            if self.process.returncode == -signal.SIGABRT:
+                raise WorkerOutOfMemory("the worker ran out of memory") from None
             raise WorkerFailure(f"the worker process stopped: {error}") from None
         if reply_kind == "error":
             raise WorkerFailure(reply)
@@ -102,9 +109,12 @@ class Worker:
 class WorkerPool:
     """Up to ``size`` workers; a query borrows one, and a timed-out one is replaced."""
 
-    def __init__(self, size: int, *, isolate_network: bool = True) -> None:
+    def __init__(
+        self, size: int, *, isolate_network: bool = True, memory_mb: int | None = None
+    ) -> None:
         self.size = max(1, size)
         self.isolate_network = isolate_network
+        self.memory_mb = memory_mb
         self._idle: queue.Queue[Worker] = queue.Queue()
         self._lock = threading.Lock()
         self._count = 0
@@ -238,6 +248,8 @@ class WorkerPool:
         command = [sys.executable, "-m", "clusterld.sparql.worker", str(theirs.fileno())]
         if self.isolate_network:
             command.append("--isolate-network")
+        if self.memory_mb:
+            command.append(f"--memory-mb={self.memory_mb}")
         with theirs:
             process = subprocess.Popen(
                 command, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, env=env

@@ -116,7 +116,7 @@ def json_term(term: Term) -> dict[str, object]:
     }
 
 
-def write_json(names: list[str], rows: list[Row]) -> bytes:
+def write_json(names: list[str], rows: Sequence[Row]) -> bytes:
     bindings = [
         {name: json_term(term) for name, term in zip(names, row, strict=True) if term is not None}
         for row in rows
@@ -152,7 +152,7 @@ def xml_term(term: Term) -> str:
     )
 
 
-def write_xml(names: list[str], rows: list[Row]) -> bytes:
+def write_xml(names: list[str], rows: Sequence[Row]) -> bytes:
     parts = [f'<?xml version="1.0"?>\n<sparql xmlns="{RESULTS_NS}">\n<head>']
     parts.extend(f"<variable name={quoteattr(name)}/>" for name in names)
     parts.append("</head>\n<results>\n")
@@ -183,7 +183,7 @@ def csv_value(term: Term | None) -> str:
     return str(term)
 
 
-def write_csv(names: list[str], rows: list[Row]) -> bytes:
+def write_csv(names: list[str], rows: Sequence[Row]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(names)
@@ -191,14 +191,14 @@ def write_csv(names: list[str], rows: list[Row]) -> bytes:
     return buffer.getvalue().encode()
 
 
-def write_tsv(names: list[str], rows: list[Row]) -> bytes:
+def write_tsv(names: list[str], rows: Sequence[Row]) -> bytes:
     # pyoxigraph writes terms in N-Triples syntax, escaping tabs and line breaks in literals.
     lines = ["\t".join(f"?{name}" for name in names)]
     lines.extend("\t".join("" if value is None else str(value) for value in row) for row in rows)
     return ("\n".join(lines) + "\n").encode()
 
 
-SOLUTION_WRITERS: dict[str, Callable[[list[str], list[Row]], bytes]] = {
+SOLUTION_WRITERS: dict[str, Callable[[list[str], Sequence[Row]], bytes]] = {
     "application/sparql-results+json": write_json,
     "application/sparql-results+xml": write_xml,
     "text/csv": write_csv,

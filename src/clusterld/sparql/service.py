@@ -21,7 +21,13 @@ from clusterld.errors import ConfigError
 from clusterld.formats import Format
 from clusterld.sparql.engine import QueryJob, QueryProblem, Snapshot
 from clusterld.sparql.errors import QueryFailed, QueryRefused, QuerySyntaxError, QueryUnavailable
-from clusterld.sparql.pool import PoolBusy, WorkerFailure, WorkerPool, WorkerTimeout
+from clusterld.sparql.pool import (
+    PoolBusy,
+    WorkerFailure,
+    WorkerOutOfMemory,
+    WorkerPool,
+    WorkerTimeout,
+)
 from clusterld.sparql.protocol import READ_ONLY, Operation, choose_format
 from clusterld.sparql.results import Rendered
 from clusterld.sparql.syntax import scan
@@ -42,6 +48,8 @@ class Limits:
     max_query_length: int = 50_000
     allow_service: bool = False
     workers: int = 2
+    worker_memory: int = 2048
+    """Megabytes of address space a worker may use; a query that needs more is stopped."""
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> Limits:
@@ -56,11 +64,16 @@ class Limits:
                 max_query_length=int(settings["SPARQL_MAX_QUERY_LENGTH"]),
                 allow_service=_boolean(settings["SPARQL_ALLOW_SERVICE"]),
                 workers=int(settings["SPARQL_WORKERS"]),
+                worker_memory=int(settings.get("SPARQL_WORKER_MEMORY", cls.worker_memory)),
             )
         except (TypeError, ValueError) as error:
             raise ConfigError(f"A SPARQL_* setting has an unusable value: {error}") from None
-        if min(limits.timeout, limits.max_rows, limits.max_query_length, limits.workers) <= 0:
-            raise ConfigError("SPARQL_TIMEOUT, _MAX_ROWS, _MAX_QUERY_LENGTH, _WORKERS must be > 0")
+        numbers = (limits.timeout, limits.max_rows, limits.max_query_length, limits.workers)
+        if min(numbers) <= 0 or limits.worker_memory < 0:
+            raise ConfigError(
+                "SPARQL_TIMEOUT, _MAX_ROWS, _MAX_QUERY_LENGTH and _WORKERS must be > 0, "
+                "SPARQL_WORKER_MEMORY >= 0 (0: no limit)"
+            )
         return limits
 
 
@@ -102,7 +115,11 @@ class SparqlService:
     def __init__(self, limits: Limits, *, graph_source: GraphSource = store_graphs) -> None:
         self.limits = limits
         self.graph_source = graph_source
-        self.pool = WorkerPool(limits.workers, isolate_network=not limits.allow_service)
+        self.pool = WorkerPool(
+            limits.workers,
+            isolate_network=not limits.allow_service,
+            memory_mb=limits.worker_memory or None,
+        )
         self._lock = threading.Lock()
         self._cache: dict[tuple[str, str], Any] = {}
 
@@ -175,6 +192,11 @@ class SparqlService:
             raise QueryUnavailable(
                 f"The query was stopped after {timeout:g} seconds, the limit of this endpoint "
                 "(SPARQL_TIMEOUT). Make it more selective, or add a LIMIT."
+            ) from None
+        except WorkerOutOfMemory:
+            raise QueryUnavailable(
+                f"The query was stopped: it needed more than {self.limits.worker_memory} MB of "
+                "memory, the limit of this endpoint (SPARQL_WORKER_MEMORY). Make it more selective."
             ) from None
         except PoolBusy:
             raise QueryUnavailable(

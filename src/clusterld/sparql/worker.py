@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
+import resource
 import signal
 import sys
 from multiprocessing.connection import Connection
@@ -32,10 +33,22 @@ def isolate_network() -> bool:
     return any(libc.unshare(flags) == 0 for flags in (CLONE_NEWNET, CLONE_NEWUSER | CLONE_NEWNET))
 
 
-def main(conn: Connection, isolate: bool) -> None:
+def limit_memory(megabytes: int) -> None:
+    """Cap this process's address space: a query that needs more makes the engine abort.
+
+    The process dies at once (SIGABRT) instead of pushing the machine into swap or the OOM
+    killer, which might pick the server itself; the pool reports it and starts another.
+    """
+    limit = megabytes * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def main(conn: Connection, isolate: bool, memory_mb: int | None = None) -> None:
     """Serve requests from ``conn`` until it closes or a ``stop`` message arrives."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which stops us
     isolated = isolate_network() if isolate else False
+    if memory_mb:
+        limit_memory(memory_mb)
     from clusterld.sparql import engine  # after unshare: the engine may start threads
 
     state: dict[str, Any] = {"isolated": isolated, "store": None, "engine": engine}
@@ -67,4 +80,6 @@ def handle(kind: str, payload: Any, state: dict[str, Any]) -> tuple[str, Any]:
 
 
 if __name__ == "__main__":
-    main(Connection(int(sys.argv[1])), "--isolate-network" in sys.argv[2:])
+    options = sys.argv[2:]
+    memory = next((int(o.split("=", 1)[1]) for o in options if o.startswith("--memory-mb=")), None)
+    main(Connection(int(sys.argv[1])), "--isolate-network" in options, memory)

@@ -39,6 +39,7 @@ def query() -> Response:
 def describe(store: Store, format_parameters: tuple[str, ...]) -> Response:
     """The service description in RDF, or the query UI for a browser."""
     fmt = description.choose_format(request.headers.get("Accept"), format_parameters)
+    body: str | bytes
     if fmt.rdflib_format is None:
         body = pages.query_page(store, endpoint_iri(store))
     else:
