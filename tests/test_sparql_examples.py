@@ -10,7 +10,12 @@ from flask.testing import FlaskClient
 from rdflib import Dataset, Literal, URIRef
 from rdflib.query import Result
 
-from clusterld.sparql.examples import ExampleQuery, example_queries, parse_example
+from clusterld.sparql.examples import (
+    ExampleQuery,
+    example_queries,
+    examples_graph,
+    parse_example,
+)
 from clusterld.sparql.service import store_graphs
 from clusterld.store import Store, get_store
 from sparql_support import parse_result
@@ -130,3 +135,18 @@ def test_a_query_file_without_its_header_is_refused() -> None:
         parse_example(
             "broken", "# title@en: Only English\n# description@en: x\n# description@ru: y\nASK {}"
         )
+
+
+def test_the_examples_as_rdf_for_the_metadata() -> None:
+    graph = examples_graph(BASE, f"{BASE}sparql")
+    query = """
+        PREFIX sh: <http://www.w3.org/ns/shacl#>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?node ?text ?en ?ru WHERE {
+          ?node a sh:SPARQLSelectExecutable ; sh:select ?text ;
+            rdfs:label ?en, ?ru FILTER(lang(?en) = "en" && lang(?ru) = "ru")
+        }"""
+    found = {str(row[1]): str(row[2]) for row in graph.query(query)}  # type: ignore[index]
+    assert found == {example.text: example.title["en"] for example in EXAMPLES}
+    leads = URIRef(f"{BASE}sparql#example-clusters-and-leads")
+    assert (leads, None, None) in graph

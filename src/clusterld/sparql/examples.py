@@ -13,8 +13,18 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, SH
+
 from clusterld.namespaces import SOURCE_BASE
 from clusterld.sparql.syntax import scan
+
+EXECUTABLE_CLASSES = {
+    "SELECT": (SH.SPARQLSelectExecutable, SH.select),
+    "ASK": (SH.SPARQLAskExecutable, SH.ask),
+    "CONSTRUCT": (SH.SPARQLConstructExecutable, SH.construct),
+}
+"""SHACL-AF's executables by query form (it has none for DESCRIBE)."""
 
 _HEADER = re.compile(r"#\s*(title|description)@([a-z]{2})\s*:\s*(.+)")
 
@@ -61,3 +71,27 @@ def example_queries(base: str = SOURCE_BASE) -> tuple[ExampleQuery, ...]:
             slug = re.sub(r"^\d+-", "", entry.name.removesuffix(".rq"))
             found.append(parse_example(slug, text))
     return tuple(found)
+
+
+def examples_graph(base: str, endpoint: str) -> Graph:
+    """The example queries as RDF, for the dataset's metadata to publish.
+
+    Each is a SHACL ``sh:SPARQLSelectExecutable`` (or ASK/CONSTRUCT) named
+    ``<{endpoint}#example-{slug}>``, with its text in ``sh:select``, its ru/en title and
+    description as ``rdfs:label`` and ``rdfs:comment``, and ``dcterms:isPartOf`` the endpoint.
+    A DESCRIBE example, for which SHACL has no class, is left out.
+    """
+    graph = Graph()
+    graph.bind("sh", SH)
+    for example in example_queries(base):
+        node = URIRef(f"{endpoint}#example-{example.slug}")
+        if example.form not in EXECUTABLE_CLASSES:
+            continue
+        kind, text_property = EXECUTABLE_CLASSES[example.form]
+        graph.add((node, RDF.type, kind))
+        graph.add((node, text_property, Literal(example.text)))
+        graph.add((node, DCTERMS.isPartOf, URIRef(endpoint)))
+        for lang in ("en", "ru"):
+            graph.add((node, RDFS.label, Literal(example.title[lang], lang=lang)))
+            graph.add((node, RDFS.comment, Literal(example.description[lang], lang=lang)))
+    return graph
