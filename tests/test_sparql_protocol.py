@@ -192,6 +192,14 @@ def test_a_syntax_error_names_line_and_column(client: FlaskClient) -> None:
     assert "WHERE { ?s ex:p ?o FILTER( }" in text and "^" in text
 
 
+def test_a_malformed_query_is_400_whatever_the_accept_header(client: FlaskClient) -> None:
+    response = client.get(
+        "/sparql", query_string={"query": "CONSTRUK WHERE {}"}, headers={"Accept": "text/turtle"}
+    )
+    assert response.status_code == 400
+    assert "line 1, column 1" in response.get_data(as_text=True)
+
+
 def test_a_syntax_error_in_json_when_json_is_asked(client: FlaskClient) -> None:
     response = client.get(
         "/sparql", query_string={"query": "ASK {"}, headers={"Accept": "application/json"}

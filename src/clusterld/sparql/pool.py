@@ -5,8 +5,9 @@ stop a runaway query is to stop the process running it.  On a timeout the pool k
 worker (its CPU and memory are freed at once), answers the request, and starts a replacement
 in the background while the other workers keep serving.
 
-Workers start lazily, on the first query, so that building an application (every test does)
-costs nothing; :meth:`WorkerPool.warm_up` starts them all ahead of time.
+Nothing starts when an application is built (every test builds one): the service warms the
+pool up the first time ``/sparql`` is requested, and a query that finds no worker yet starts
+one itself.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ class Worker:
                 self.kill()
                 raise WorkerTimeout(f"no answer within {timeout:g} s")
             reply_kind, reply = self.conn.recv()
-        except (EOFError, OSError, BrokenPipeError) as error:
+        except (EOFError, OSError) as error:
             self.kill()
             if self.process.returncode == -signal.SIGABRT:
                 raise WorkerOutOfMemory("the worker ran out of memory") from None
@@ -228,11 +229,14 @@ class WorkerPool:
             log.error("A query worker failed to start: %s", error)
             raise WorkerFailure(str(error)) from None
         with self._lock:
-            if self._closed:
+            closed = self._closed
+            if closed:
                 self._count -= 1
-                worker_.stop()
-                raise WorkerFailure("the pool is closed")
-            self._workers.add(worker_)
+            else:
+                self._workers.add(worker_)
+        if closed:
+            worker_.stop()
+            raise WorkerFailure("the pool is closed")
         return worker_
 
     def _spawn(self) -> Worker:
@@ -251,9 +255,13 @@ class WorkerPool:
         if self.memory_mb:
             command.append(f"--memory-mb={self.memory_mb}")
         with theirs:
-            process = subprocess.Popen(
-                command, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, env=env
-            )
+            try:
+                process = subprocess.Popen(
+                    command, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, env=env
+                )
+            except OSError:
+                ours.close()
+                raise
         worker_ = Worker(process, Connection(ours.detach()))
         hello = worker_.ask("hello", None, START_TIMEOUT)
         worker_.isolated = bool(hello["isolated"])

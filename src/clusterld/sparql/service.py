@@ -18,7 +18,7 @@ from flask import Flask, current_app
 from rdflib import Graph
 
 from clusterld.errors import ConfigError
-from clusterld.formats import Format
+from clusterld.formats import SPARQL_JSON, Format
 from clusterld.sparql.engine import QueryJob, QueryProblem, Snapshot
 from clusterld.sparql.errors import QueryFailed, QueryRefused, QuerySyntaxError, QueryUnavailable
 from clusterld.sparql.pool import (
@@ -169,7 +169,12 @@ class SparqlService:
                 "Federated queries (SERVICE) are disabled: this endpoint never sends requests "
                 "to other servers on a client's behalf."
             )
-        fmt = choose_format(shape.form, accept=accept, parameters=operation.formats)
+        # Not recognisably a query: run it anyway, for the parser's located syntax error.
+        fmt = (
+            choose_format(shape.form, accept=accept, parameters=operation.formats)
+            if shape.form
+            else SPARQL_JSON
+        )
         job = QueryJob(
             query=operation.query,
             form=shape.form or "UNKNOWN",
