@@ -1,4 +1,10 @@
-"""The SPARQL 1.1 Service Description at GET /sparql: what it says is what the endpoint does."""
+"""The SPARQL 1.1 Service Description at GET /sparql: what it says is what the endpoint does.
+
+The three tests of the W3C service-description manifest are here by name: returns-rdf
+(``test_every_rdf_format_says_the_same``), has-endpoint-triple
+(``test_the_service_names_the_endpoint_that_was_dereferenced``) and conforms-to-schema
+(``test_the_description_conforms_to_the_vocabulary``, with shapes written from SD §3).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS, VOID
 
+from clusterld.validation import validate
 from sparql_support import parse_result, sparql_app
 
 # rdflib 7's JSON-LD parser builds a ConjunctiveGraph, which rdflib itself deprecates
@@ -130,3 +137,37 @@ def test_federated_query_is_advertised_only_when_allowed(make_app: Callable[...,
         graph = description(app.test_client())
     (service,) = graph.subjects(RDF.type, SD.Service)
     assert SD.BasicFederatedQuery in set(graph.objects(service, SD.feature))
+
+
+# How SPARQL 1.1 Service Description §3 says its terms are used, as SHACL shapes.
+SD_SHAPES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix void: <http://rdfs.org/ns/void#> .
+
+[] a sh:NodeShape ; sh:targetClass sd:Service ;
+  sh:property [ sh:path sd:endpoint ; sh:minCount 1 ; sh:nodeKind sh:IRI ] ,
+    [ sh:path sd:supportedLanguage ; sh:minCount 1 ;
+      sh:in ( sd:SPARQL10Query sd:SPARQL11Query sd:SPARQL11Update ) ] ,
+    [ sh:path sd:feature ; sh:nodeKind sh:IRI ] ,
+    [ sh:path sd:resultFormat ; sh:nodeKind sh:IRI ] ,
+    [ sh:path sd:defaultDataset ; sh:class sd:Dataset ] .
+[] a sh:NodeShape ; sh:targetClass sd:Dataset ;
+  sh:property [ sh:path sd:defaultGraph ; sh:maxCount 1 ; sh:class sd:Graph ] ,
+    [ sh:path sd:namedGraph ; sh:class sd:NamedGraph ] .
+[] a sh:NodeShape ; sh:targetClass sd:NamedGraph ;
+  sh:property [ sh:path sd:name ; sh:minCount 1 ; sh:maxCount 1 ; sh:nodeKind sh:IRI ] ,
+    [ sh:path sd:graph ; sh:maxCount 1 ; sh:class sd:Graph ] .
+[] a sh:NodeShape ; sh:targetClass sd:Graph ;
+  sh:property [ sh:path void:triples ; sh:minCount 1 ; sh:maxCount 1 ; sh:datatype xsd:integer ] .
+"""
+
+
+def test_the_description_conforms_to_the_vocabulary(client: FlaskClient) -> None:
+    shapes = Graph().parse(data=SD_SHAPES, format="turtle")
+    graph = description(client)
+    report = validate(graph, shapes)
+    assert report.conforms, report.text
+    graph.remove((next(graph.subjects(RDF.type, SD.NamedGraph)), SD.name, None))
+    assert not validate(graph, shapes).conforms, "the shapes do catch a named graph without a name"
