@@ -17,6 +17,7 @@ from clusterld import metadata
 from clusterld.dumps import DUMPS, dump_files
 from clusterld.metadata.common import DCAT, SPDX, media_type_iri
 from clusterld.metadata.statistics import namespace_of
+from clusterld.sparql.examples import examples_graph
 from clusterld.store import Store, get_holder
 from clusterld.validation import validate
 
@@ -258,7 +259,9 @@ def test_metadata_graph_is_void_and_catalog_for_the_sparql_endpoint(
     store: Store, settings: dict[str, Any], void: Graph, catalog: Graph
 ) -> None:
     graph = metadata.metadata_graph(store, settings)
-    assert len(graph) == len(void + catalog)
+    examples = examples_graph(store.base, f"{store.base}sparql")
+    assert len(examples) > 0
+    assert set(graph) == set(void + catalog + examples)  # no blank nodes are shared
     assert metadata.metadata_graph(store, settings) is graph  # once per version
     assert metadata.metadata_graph_name(store) == URIRef(f"{store.base}graph/metadata")
 

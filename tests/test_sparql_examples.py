@@ -16,7 +16,7 @@ from clusterld.sparql.examples import (
     examples_graph,
     parse_example,
 )
-from clusterld.sparql.service import store_graphs
+from clusterld.sparql.service import published_graphs
 from clusterld.store import Store, get_store
 from sparql_support import parse_result
 
@@ -32,10 +32,10 @@ def store(app: Flask) -> Store:
 
 
 @pytest.fixture(scope="module")
-def dataset(store: Store) -> Dataset:
+def dataset(app: Flask, store: Store) -> Dataset:
     """The same named graphs in rdflib, the default graph their union: an independent engine."""
     union = Dataset(default_union=True)
-    for name, graph in store_graphs(store).items():
+    for name, graph in published_graphs(app.config)(store).items():
         named = union.graph(URIRef(name))
         for triple in graph:
             named.add(triple)

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import URIRef
 
-from clusterld.sparql.service import get_service
+from clusterld.sparql.service import get_service, published_graphs
 from clusterld.store import get_holder, get_store
 from sparql_support import parse_graph, parse_result
 
@@ -253,12 +253,12 @@ def first_column(client: FlaskClient, query: str) -> set[str]:
 
 def test_each_part_is_a_named_graph(app: Flask, client: FlaskClient) -> None:
     with app.app_context():
-        names = {str(name) for name in get_store().graph_names.values()}
+        names = set(published_graphs(app.config)(get_store()))
     found = {
         str(row[0]) for row in parse_result(client.get("/sparql", query_string={"query": GRAPHS}))
     }
     assert found == names
-    assert {name.rsplit("/", 1)[1] for name in names} >= {"data", "ontology", "shapes"}
+    assert {name.rsplit("/", 1)[1] for name in names} == {"data", "ontology", "shapes", "metadata"}
 
 
 def test_the_default_graph_joins_instances_and_ontology_labels(client: FlaskClient) -> None:

@@ -18,6 +18,7 @@ from rdflib.compare import isomorphic
 from rdflib.query import Result
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 
+from clusterld.sparql.service import published_graphs
 from clusterld.store import Store, get_store
 from sparql_support import parse_graph, parse_result
 
@@ -57,9 +58,18 @@ def store(app: Flask) -> Store:
         return get_store()
 
 
-def expected(store: Store, template: str) -> set[tuple[object, ...]]:
+@pytest.fixture(scope="module")
+def union(app: Flask, store: Store) -> Graph:
+    """Every graph the endpoint publishes, merged: what its default graph holds."""
+    merged = Graph()
+    for graph in published_graphs(app.config)(store).values():
+        merged += graph
+    return merged
+
+
+def expected(union: Graph, store: Store, template: str) -> set[tuple[object, ...]]:
     """The rows rdflib's own engine finds over the union of the graphs."""
-    result = store.union.query(template.format(base=store.base))
+    result = union.query(template.format(base=store.base))
     return {tuple(row) for row in result}
 
 
@@ -78,33 +88,42 @@ def query(client: FlaskClient, store: Store, template: str, **headers: str) -> o
     "accept", ["application/sparql-results+json", "application/sparql-results+xml"]
 )
 def test_select_json_and_xml_carry_every_term_exactly(
-    client: FlaskClient, store: Store, template: str, accept: str
+    union: Graph, client: FlaskClient, store: Store, template: str, accept: str
 ) -> None:
     response = query(client, store, template, Accept=accept)
     assert response.mimetype == accept  # type: ignore[attr-defined]
-    assert rows(parse_result(response)) == expected(store, template)  # type: ignore[arg-type]
+    assert rows(parse_result(response)) == expected(union, store, template)  # type: ignore[arg-type]
 
 
-def test_select_tsv_carries_every_term_exactly(client: FlaskClient, store: Store) -> None:
+def test_select_tsv_carries_every_term_exactly(
+    union: Graph, client: FlaskClient, store: Store
+) -> None:
     for template in (SELECT, DATED):
         response = query(client, store, template, Accept="text/tab-separated-values")
         body = response.get_data(as_text=True)  # type: ignore[attr-defined]
         assert body.splitlines()[0].startswith("?")
-        assert rows(parse_result(response)) == expected(store, template)  # type: ignore[arg-type]
+        assert rows(parse_result(response)) == expected(union, store, template)  # type: ignore[arg-type]
 
 
-def test_select_csv_carries_the_values_as_strings(client: FlaskClient, store: Store) -> None:
+def test_select_csv_carries_the_values_as_strings(
+    union: Graph, client: FlaskClient, store: Store
+) -> None:
     response = query(client, store, DATED, Accept="text/csv")
     body = response.get_data()  # type: ignore[attr-defined]
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # type: ignore[attr-defined]
     assert body.startswith(b"source,issued,tab\r\n")
-    as_strings = {tuple("" if v is None else str(v) for v in row) for row in expected(store, DATED)}
+    as_strings = {
+        tuple("" if v is None else str(v) for v in row) for row in expected(union, store, DATED)
+    }
     parsed = parse_result(response)  # type: ignore[arg-type]
     assert {tuple("" if v is None else str(v) for v in row) for row in rows(parsed)} == as_strings
 
 
-def test_cyrillic_labels_round_trip_in_every_format(client: FlaskClient, store: Store) -> None:
-    wanted = {row[1] for row in expected(store, SELECT) if row[1].language == "ru"}  # type: ignore[union-attr]
+def test_cyrillic_labels_round_trip_in_every_format(
+    union: Graph, client: FlaskClient, store: Store
+) -> None:
+    selected = expected(union, store, SELECT)
+    wanted = {row[1] for row in selected if row[1].language == "ru"}  # type: ignore[union-attr]
     assert any("кластер" in str(label).lower() for label in wanted)
     for accept in ("application/sparql-results+json", "application/sparql-results+xml"):
         labels = {row[1] for row in rows(parse_result(query(client, store, SELECT, Accept=accept)))}  # type: ignore[arg-type]
@@ -188,20 +207,20 @@ def json_term(value: dict[str, str]) -> object:
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
-def test_sparqlwrapper_json(endpoint: str, store: Store, method: str) -> None:
+def test_sparqlwrapper_json(union: Graph, endpoint: str, store: Store, method: str) -> None:
     answer = wrapper(endpoint, SELECT.format(base=store.base), JSON, method).queryAndConvert()
     names = answer["head"]["vars"]  # type: ignore[index]
     found = {
         tuple(json_term(b[n]) if n in b else None for n in names)
         for b in answer["results"]["bindings"]  # type: ignore[index]
     }
-    assert found == expected(store, SELECT)
+    assert found == expected(union, store, SELECT)
 
 
-def test_sparqlwrapper_xml(endpoint: str, store: Store) -> None:
+def test_sparqlwrapper_xml(union: Graph, endpoint: str, store: Store) -> None:
     document = wrapper(endpoint, SELECT.format(base=store.base), XML).queryAndConvert()
     result = Result.parse(source=__import__("io").BytesIO(document.toxml().encode()), format="xml")  # type: ignore[union-attr]
-    assert rows(result) == expected(store, SELECT)
+    assert rows(result) == expected(union, store, SELECT)
 
 
 @pytest.mark.parametrize("fmt", [CSV, TSV])

@@ -7,6 +7,7 @@ trailing slash): other spellings of a known path are redirected, unknown ones ar
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from flask import current_app
 from rdflib import Graph, URIRef
@@ -121,12 +122,15 @@ def vocabulary_document(store: Store, name: str) -> Document:
     )
 
 
-def graph_document(store: Store, name: str) -> Document | None:
-    """A named graph of the dataset (``{base}graph/data`` …, as SPARQL and VoID name them)."""
-    topic = store.graph_names.get(name)
-    if topic is None:
+def graph_document(store: Store, name: str, parts: Mapping[str, Graph]) -> Document | None:
+    """A named graph of the dataset, whole (``{base}graph/data`` …, as SPARQL and VoID name it).
+
+    ``parts`` maps each graph's name to its content: the store's own parts and the metadata.
+    """
+    source = parts.get(name)
+    if source is None:
         return None
-    source = {"data": store.data, "ontology": store.ontology, "shapes": store.shapes}[name]
+    topic = URIRef(f"{store.base}graph/{name}")
     address = Address("resources.named_graph", {"name": name}, suffix_key="name")
     return Document(
         key=f"graph:{name}",

@@ -23,6 +23,7 @@ from clusterld.metadata.common import Profile, SiteURLs, new_graph
 from clusterld.metadata.dcat import build_catalog
 from clusterld.metadata.schema_org import build_dataset
 from clusterld.metadata.void import build_void
+from clusterld.sparql.examples import examples_graph
 from clusterld.store import Store
 
 METADATA_GRAPH_PATH = "graph/metadata"
@@ -47,13 +48,14 @@ def catalog_graph(store: Store, settings: Mapping[str, Any]) -> Graph:
 
 
 def metadata_graph(store: Store, settings: Mapping[str, Any]) -> Graph:
-    """The VoID description and the DCAT catalog in one graph (the SPARQL metadata graph)."""
+    """VoID, the DCAT catalog and the example queries in one graph (the SPARQL metadata graph)."""
     profile = Profile.from_settings(settings)
 
     def build() -> Graph:
         graph = new_graph()
         graph += void_graph(store, settings)
         graph += catalog_graph(store, settings)
+        graph += examples_graph(store.base, f"{store.base}sparql")
         return graph
 
     return cached(store, ("metadata.graph", profile), build)

@@ -39,7 +39,8 @@ class QueryJob:
     named_graphs: tuple[str, ...] | None = None
     """Graph names from ``named-graph-uri``; None when the protocol names no dataset."""
     union_default_graph: bool = True
-    """Query the union of all graphs when neither protocol nor query name a dataset."""
+    """Informative: the store's default graph is the merge of all graphs (see :func:`load`);
+    a dataset named by the protocol or the query's FROM replaces it."""
 
 
 @dataclass(frozen=True)
@@ -53,10 +54,18 @@ class QueryProblem:
 
 
 def load(snapshot: Snapshot) -> Store:
-    """A new in-memory pyoxigraph store holding each graph of ``snapshot`` as a named graph."""
+    """A new in-memory pyoxigraph store: each graph of ``snapshot`` as a named graph, and
+    their RDF merge as the default graph.
+
+    The merge is materialised because pyoxigraph's ``use_default_graph_as_union`` yields a
+    triple once per graph that holds it, while the SPARQL default graph is a set: a triple in
+    two parts (the dataset's description is in the data and in the metadata) counts once.
+    """
     store = Store()
     for name, ntriples in snapshot.graphs:
         store.load(ntriples, format=RdfFormat.N_TRIPLES, to_graph=NamedNode(name))
+    # Copied inside the store so that blank nodes stay the same nodes in both places.
+    store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
     return store
 
 
@@ -68,8 +77,6 @@ def execute(store: Store, job: QueryJob) -> Rendered | QueryProblem:
         # a part that the request does not name is empty.
         options["default_graph"] = [NamedNode(g) for g in job.default_graphs or ()]
         options["named_graphs"] = [NamedNode(g) for g in job.named_graphs or ()]
-    elif job.union_default_graph:
-        options["use_default_graph_as_union"] = True
     try:
         answer = store.query(job.query, **options)  # type: ignore[arg-type]
         if isinstance(answer, QueryBoolean):

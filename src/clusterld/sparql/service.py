@@ -101,6 +101,18 @@ def store_graphs(store: Store) -> dict[str, Graph]:
     return graphs
 
 
+def published_graphs(settings: Mapping[str, Any]) -> GraphSource:
+    """The store's graphs plus the metadata graph (VoID, DCAT catalog, example queries)."""
+    from clusterld.metadata import metadata_graph, metadata_graph_name
+
+    def source(store: Store) -> dict[str, Graph]:
+        graphs = store_graphs(store)
+        graphs[str(metadata_graph_name(store))] = metadata_graph(store, settings)
+        return graphs
+
+    return source
+
+
 @dataclass(frozen=True)
 class Answer:
     """A query's serialised answer and the format it is in."""
@@ -232,7 +244,9 @@ def get_service(app: Flask | None = None) -> SparqlService:
         with _create_lock:
             service = app.extensions.get(EXTENSION_KEY)
             if service is None:
-                service = SparqlService(Limits.from_settings(app.config))
+                service = SparqlService(
+                    Limits.from_settings(app.config), graph_source=published_graphs(app.config)
+                )
                 app.extensions[EXTENSION_KEY] = service
                 service.warm_up(get_holder(app).store)
     return service

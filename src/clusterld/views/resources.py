@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, redirect, request, url_for
+from flask import Blueprint, Response, current_app, redirect, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from clusterld import documents
 from clusterld.errors import NotFound
+from clusterld.metadata import metadata_graph
 from clusterld.render import CONTEXT_CACHE, add_caching, render
 from clusterld.store import get_store
 
@@ -78,7 +79,14 @@ def vocabulary_slash() -> WerkzeugResponse:
 def named_graph(name: str) -> Response:
     """A named graph of the dataset, whole."""
     stem, ext = documents.split_suffix(name)
-    document = documents.graph_document(get_store(), stem)
+    store = get_store()
+    parts = {
+        "data": store.data,
+        "ontology": store.ontology,
+        "shapes": store.shapes,
+        "metadata": metadata_graph(store, current_app.config),
+    }
+    document = documents.graph_document(store, stem, parts)
     if document is None:
         raise NotFound(f"The dataset has no graph named {stem!r}.")
     return render(document, ext)
