@@ -1,4 +1,4 @@
-"""docs/sparql.md names every example query and every SPARQL setting."""
+"""The README names every example query (with a curl example) and every SPARQL setting."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from clusterld.config import SETTINGS
 
-DOC = (Path(__file__).parents[1] / "docs" / "sparql.md").read_text(encoding="utf-8")
+DOC = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
 QUERIES = sorted(
     entry.name
     for entry in (resources.files("clusterld") / "queries").iterdir()
