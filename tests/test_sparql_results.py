@@ -178,14 +178,19 @@ def test_graph_answers_in_every_rdf_format(
 
 @pytest.fixture(scope="module")
 def endpoint(app: Flask) -> Iterator[str]:
-    """The session app served by waitress on a free loopback port."""
-    from waitress.server import create_server
+    """The session app served over real HTTP on a free loopback port.
 
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
+    Werkzeug's threaded server, because it stops cleanly from another thread (``shutdown``);
+    closing waitress under a running loop raced with its poller (EBADF at teardown).
+    """
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}/sparql"  # type: ignore[union-attr]
-    server.close()
+    yield f"http://127.0.0.1:{server.server_port}/sparql"
+    server.shutdown()
+    server.server_close()
     thread.join(5)
 
 
