@@ -2,7 +2,7 @@
 """Set up and run ClusterLD from a fresh checkout with nothing but Python 3.11+.
 
     python3 scripts/dev.py serve [ARGS...]   install if needed, then serve the shipped dataset
-    python3 scripts/dev.py test  [ARGS...]   install if needed, then lint and run the test suite
+    python3 scripts/dev.py test  [ARGS...]   install if needed, then lint, type-check and test
     python3 scripts/dev.py clusterld ARGS... install if needed, then run any clusterld command
 
 The project is installed (editable, with its test extras) into ``.venv`` the first time and
@@ -60,9 +60,10 @@ def main(argv: list[str]) -> int:
     for check in (
         [python, "-m", "ruff", "check", *sources],
         [python, "-m", "ruff", "format", "--check", *sources],
+        [python, "-m", "mypy"],
     ):
         if run(check) != 0:
-            print("Lint failed: run `.venv/bin/ruff check --fix` and `.venv/bin/ruff format`.")
+            print(f"Check failed: {' '.join(check[2:])}")
             return 1
     return run([python, "-m", "pytest", *rest])
 

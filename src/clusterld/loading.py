@@ -75,7 +75,7 @@ def parse_text(
             source,
             error.getMessage(),
             line=error.getLineNumber(),
-            column=error.getColumnNumber() + 1,  # expat counts columns from 0
+            column=_one_based(error.getColumnNumber()),
         ) from None
     except ParserError as error:
         raise _ntriples_error(error, text, rdf_format, source) from None
@@ -129,6 +129,11 @@ def _rebase_term(term: Node, source_base: str, base: str) -> Node:
     if isinstance(term, Literal) and term.language is None and str(term).startswith(source_base):
         return Literal(base + str(term)[len(source_base) :], datatype=term.datatype)
     return term
+
+
+def _one_based(column: int | None) -> int | None:
+    """Expat counts columns from 0; ClusterLD's messages count from 1, like editors do."""
+    return None if column is None else column + 1
 
 
 def _public_id(source: str) -> str:

@@ -38,7 +38,7 @@ def run_server(overrides: Mapping[str, Any], *, host: str, port: int, threads: i
             "Serving %d triples at http://%s:%s/ (base IRI %s)",
             len(store.data),
             host,
-            server.effective_port,  # type: ignore[union-attr]
+            server.effective_port,
             store.base,
         )
 

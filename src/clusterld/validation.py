@@ -123,12 +123,13 @@ def _results(report: Graph) -> list[ValidationResult]:
             for message in report.objects(node, SH.resultMessage)
             if isinstance(message, Literal)
         }
+        severity = report.value(node, SH.resultSeverity)
         results.append(
             ValidationResult(
-                focus_node=report.value(node, SH.focusNode),
+                focus_node=report.value(node, SH.focusNode) or node,
                 path=render_path(report, path) if path is not None else None,
                 value=report.value(node, SH.value),
-                severity=report.value(node, SH.resultSeverity) or SH.Violation,
+                severity=severity if isinstance(severity, URIRef) else SH.Violation,
                 messages=messages,
                 source_shape=report.value(node, SH.sourceShape),
             )
