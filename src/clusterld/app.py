@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from clusterld import config, proxy, store
+from clusterld import config, cors, proxy, store
 from clusterld.errors import register_error_handlers
 from clusterld.views import register_blueprints
 
@@ -30,6 +30,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     store.init_app(app)
     register_error_handlers(app)
+    cors.init_app(app)
     register_blueprints(app)
     proxy.install(app)
     return app

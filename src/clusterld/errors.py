@@ -104,5 +104,5 @@ def error_response(status: int, title: str, detail: str) -> Response:
         response.status_code = status
     else:
         response = Response(f"{status} {title}\n\n{detail}\n", status=status, mimetype="text/plain")
-    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.vary.add("Accept")  # the representation of the error depends on it
     return response

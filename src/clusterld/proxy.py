@@ -12,7 +12,7 @@ A base whose first path segment is one of the server's own routes is refused.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from flask import Flask
@@ -64,3 +64,18 @@ def install(app: Flask) -> None:
 def _first_segment(rule: str) -> str:
     segment = rule.lstrip("/").split("/", 1)[0]
     return segment.split("<", 1)[0].split(".", 1)[0]
+
+
+def public_iri(base: str, endpoint: str, **values: Any) -> str:
+    """The public IRI of a route: the base plus the route's path below the base's own path.
+
+    ``url_for`` already carries the base's path (``SCRIPT_NAME``); joining it to the whole base
+    would write the prefix twice.
+    """
+    from flask import url_for
+
+    path = url_for(endpoint, **values)
+    prefix = base_path(base)
+    if prefix and (path == prefix or path.startswith(prefix + "/")):
+        path = path[len(prefix) :]
+    return base + path.lstrip("/")

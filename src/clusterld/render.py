@@ -3,7 +3,8 @@
 Every document answers in Turtle, JSON-LD, N-Triples, RDF/XML and HTML, with ``Vary``,
 ``Link: rel="alternate"`` to each other format, ``Content-Location`` when negotiated,
 ``ETag``/``Last-Modified`` from the store's version (``304`` on a conditional request) and
-``Access-Control-Allow-Origin: *``.  Bodies are cached per store version.
+``Access-Control-Allow-Origin: *`` (app-wide, see clusterld.cors).  Bodies are cached per store
+version.
 """
 
 from __future__ import annotations
@@ -142,12 +143,11 @@ def alternates_header(document: Document, current: Format) -> str:
 
 
 def add_caching(response: Response, store: Store, *parts: str) -> None:
-    """Validators from the store's version and load time, and CORS for every client."""
+    """Validators from the store's version and load time (CORS is app-wide: clusterld.cors)."""
     digest = hashlib.sha256("|".join((store.version, __version__, *parts)).encode()).hexdigest()
     response.set_etag(digest[:24])
     response.last_modified = store.loaded_at.replace(microsecond=0)
     response.headers.setdefault("Cache-Control", DOCUMENT_CACHE)
-    response.headers["Access-Control-Allow-Origin"] = "*"
 
 
 def _vary(document: Document, ext: str | None) -> list[str]:

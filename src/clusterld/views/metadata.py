@@ -63,7 +63,6 @@ def dump(name: str) -> Response:
     response = Response(file.body, content_type=file.dump.content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = DUMP_CACHE
-    response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Link"] = f'<{url_for(".catalog")}>; rel="describedby"; type="text/turtle"'
     response.set_etag(file.sha256)
     response.last_modified = store.loaded_at.replace(microsecond=0)

@@ -134,5 +134,4 @@ def _canonical_or_404(path: str) -> str:
 
 def _redirect(location: str, status: int) -> WerkzeugResponse:
     response = redirect(location, status)
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request, url_for
 
+from clusterld.proxy import public_iri
 from clusterld.sparql import description, pages
 from clusterld.sparql.protocol import read_operation
 from clusterld.sparql.service import Answer, get_service
@@ -12,20 +13,13 @@ from clusterld.store import Store, get_store
 bp = Blueprint("sparql", __name__)
 
 MAX_ROWS_HEADER = "X-SPARQL-MaxRows"
-CORS_HEADERS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Methods": "GET, HEAD, POST, OPTIONS",
-    "Access-Control-Allow-Headers": "Accept, Content-Type",
-    "Access-Control-Expose-Headers": MAX_ROWS_HEADER,
-    "Access-Control-Max-Age": "86400",
-}
 
 
 @bp.route("/sparql", methods=["GET", "POST", "OPTIONS"])
 def query() -> Response:
     """Answer a query; without one, describe the service (RDF) or show the query UI (HTML)."""
     if request.method == "OPTIONS":
-        return Response(status=204)
+        return Response(status=204, headers={"Allow": "GET, HEAD, POST, OPTIONS"})
     service, store = get_service(), get_store()
     operation = read_operation(request, max_length=service.limits.max_query_length)
     if operation.query is None:
@@ -61,18 +55,17 @@ def answer_response(answer: Answer) -> Response:
 
 def endpoint_iri(store: Store) -> str:
     """The endpoint's public IRI: the dataset's base plus this route (not the Host header)."""
-    return store.base + url_for("sparql.query").lstrip("/")
+    return public_iri(store.base, "sparql.query")
 
 
 @bp.after_app_request
-def allow_cross_origin(response: Response) -> Response:
-    """Browser clients on other sites (YASGUI, Comunica) may query and read the answers.
+def announce_methods(response: Response) -> Response:
+    """A 405 from /sparql names the methods it takes (CORS is app-wide: clusterld.cors).
 
     Registered app-wide so that it also reaches answers that no view produced (405).
     """
     if request.path != url_for("sparql.query"):
         return response
-    response.headers.update(CORS_HEADERS)
     if response.status_code == 405:
         response.headers["Allow"] = "GET, HEAD, POST, OPTIONS"
     return response

@@ -54,10 +54,7 @@ def limit_body() -> None:
 
 @bp.after_request
 def allow_cross_origin(response: Response) -> Response:
-    """Any page may call the service: nothing is stored and no credentials are used."""
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    if request.method == "OPTIONS":
-        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
+    """Announce the media types the service reads (CORS is app-wide: clusterld.cors)."""
     if request.endpoint in ("validation.validate", "validation.validate_body"):
         response.headers["Accept-Post"] = ", ".join(supported_media_types())
     return response
