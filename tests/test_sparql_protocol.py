@@ -192,12 +192,30 @@ def test_a_syntax_error_names_line_and_column(client: FlaskClient) -> None:
     assert "WHERE { ?s ex:p ?o FILTER( }" in text and "^" in text
 
 
-def test_a_malformed_query_is_400_whatever_the_accept_header(client: FlaskClient) -> None:
-    response = client.get(
-        "/sparql", query_string={"query": "CONSTRUK WHERE {}"}, headers={"Accept": "text/turtle"}
-    )
+@pytest.mark.parametrize(
+    ("query", "accept", "where"),
+    [
+        ("CONSTRUK WHERE {}", "text/turtle", "line 1, column 1"),
+        # The form is recognised, and no format of it fits the Accept header: still a 400.
+        ("SELECT * WHERE {\n ?s ?p }", "text/turtle", "line 2, column"),
+        ("SELECT * WHERE { ?s ?p }", "text/turtle", "line 1, column"),
+        ("SELECT * WHERE { ?s ?p }", "text/html", "line 1, column"),
+        ("CONSTRUCT WHERE { ?s ?p }", "application/sparql-results+json", "line 1, column"),
+    ],
+)
+def test_a_malformed_query_is_400_whatever_the_accept_header(
+    client: FlaskClient, query: str, accept: str, where: str
+) -> None:
+    response = client.get("/sparql", query_string={"query": query}, headers={"Accept": accept})
     assert response.status_code == 400
-    assert "line 1, column 1" in response.get_data(as_text=True)
+    assert where in response.get_data(as_text=True)
+
+
+def test_a_wellformed_query_no_format_fits_is_still_406(client: FlaskClient) -> None:
+    response = client.get(
+        "/sparql", query_string={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": "text/turtle"}
+    )
+    assert response.status_code == 406
 
 
 def test_a_syntax_error_in_json_when_json_is_asked(client: FlaskClient) -> None:

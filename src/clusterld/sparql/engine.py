@@ -41,6 +41,9 @@ class QueryJob:
     union_default_graph: bool = True
     """Informative: the store's default graph is the merge of all graphs (see :func:`load`);
     a dataset named by the protocol or the query's FROM replaces it."""
+    check_only: bool = False
+    """Only parse the query (it runs on an empty store; the answer is empty): whether a
+    request that no format fits is malformed (400) or merely not acceptable (406)."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,9 @@ def execute(store: Store, job: QueryJob) -> Rendered | QueryProblem:
         options["default_graph"] = [NamedNode(g) for g in job.default_graphs or ()]
         options["named_graphs"] = [NamedNode(g) for g in job.named_graphs or ()]
     try:
+        if job.check_only:
+            Store().query(job.query, **options)  # type: ignore[arg-type]
+            return Rendered(b"", None, False)
         answer = store.query(job.query, **options)  # type: ignore[arg-type]
         if isinstance(answer, QueryBoolean):
             return render_boolean(bool(answer), job.media_type)

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from contextlib import suppress
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import Flask, current_app
 from rdflib import Graph
 
-from clusterld.errors import ConfigError
+from clusterld.errors import ConfigError, NotAcceptable
 from clusterld.formats import SPARQL_JSON, Format
 from clusterld.sparql.engine import QueryJob, QueryProblem, Snapshot
 from clusterld.sparql.errors import QueryFailed, QueryRefused, QuerySyntaxError, QueryUnavailable
@@ -169,7 +170,9 @@ class SparqlService:
         """Run a query and serialise its answer in the negotiated format.
 
         :raises QueryRefused: an update, or ``SERVICE`` while federated query is off.
-        :raises NotAcceptable: no format of this query form matches the request.
+        :raises NotAcceptable: no format of this query form matches the request (and the
+            query parses: a malformed one is a :class:`QuerySyntaxError` whatever the request
+            accepts).
         :raises QuerySyntaxError, QueryFailed, QueryUnavailable: see :mod:`.errors`.
         """
         assert operation.query is not None
@@ -181,16 +184,10 @@ class SparqlService:
                 "Federated queries (SERVICE) are disabled: this endpoint never sends requests "
                 "to other servers on a client's behalf."
             )
-        # Not recognisably a query: run it anyway, for the parser's located syntax error.
-        fmt = (
-            choose_format(shape.form, accept=accept, parameters=operation.formats)
-            if shape.form
-            else SPARQL_JSON
-        )
         job = QueryJob(
             query=operation.query,
             form=shape.form or "UNKNOWN",
-            media_type=fmt.media_type,
+            media_type=SPARQL_JSON.media_type,
             max_rows=self.limits.max_rows,
             base_iri=base_iri,
             prefixes=tuple((p, str(ns)) for p, ns in store.iris.prefixes().items()),
@@ -198,7 +195,24 @@ class SparqlService:
             named_graphs=operation.named_graphs if operation.names_dataset else None,
             union_default_graph=not shape.names_dataset,
         )
-        return Answer(fmt, self.run(store, job))
+        # Not recognisably a query: run it anyway, for the parser's located syntax error.
+        fmt = SPARQL_JSON
+        if shape.form:
+            try:
+                fmt = choose_format(shape.form, accept=accept, parameters=operation.formats)
+            except NotAcceptable:
+                self.check_syntax(store, job)  # a malformed query is 400 whatever the Accept
+                raise
+        return Answer(fmt, self.run(store, replace(job, media_type=fmt.media_type)))
+
+    def check_syntax(self, store: Store, job: QueryJob) -> None:
+        """Parse ``job``'s query in a worker without running it on the data.
+
+        :raises QuerySyntaxError: the query is malformed (line and column named).
+        """
+        # It parsed, or could not be checked in time: the caller's answer stands.
+        with suppress(QueryFailed, QueryUnavailable):
+            self.run(store, replace(job, check_only=True))
 
     def run(self, store: Store, job: QueryJob) -> Rendered:
         """Run a prepared job in a worker, turning every failure into a query error."""
