@@ -14,6 +14,7 @@ from rdflib import Graph
 
 from clusterld import __version__, config
 from clusterld.errors import ClusterLDError
+from clusterld.inference import materialise
 from clusterld.loading import load_graph
 from clusterld.report import LANGUAGES, format_text
 from clusterld.validation import validate
@@ -65,6 +66,8 @@ def validate_command(
     shape_paths = list(shapes_paths) or settings["SHAPES_PATHS"]
     data = _load_or_exit(data_paths, base)
     shapes = _load_or_exit(shape_paths, base)
+    # Validate what would be published: with the super-types and shortcuts that loading adds.
+    materialise(data, _load_or_exit(settings["ONTOLOGY_PATHS"], base))
     report = validate(data, shapes)
     rdf_format = REPORT_FORMATS[report_format]
     if rdf_format is None:

@@ -19,6 +19,7 @@ from flask import Flask, current_app, g, has_request_context
 from rdflib import Dataset, Graph, URIRef
 
 from clusterld.errors import ClusterLDError
+from clusterld.inference import materialise
 from clusterld.loading import load_graph
 from clusterld.namespaces import IRIScheme
 from clusterld.validation import ValidationReport, validate
@@ -109,6 +110,7 @@ def load_store(settings: dict[str, Any]) -> Store:
         return load_graph([Path(p) for p in settings[key]], source_base=source_base, base=iris.base)
 
     data, ontology, shapes = load("DATA_PATHS"), load("ONTOLOGY_PATHS"), load("SHAPES_PATHS")
+    materialise(data, ontology)
     report = validate(data, shapes)
     if not report.conforms:
         raise InvalidDataError(report)

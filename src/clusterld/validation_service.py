@@ -18,6 +18,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH
 from rdflib.term import Node
 
+from clusterld.inference import materialise
 from clusterld.report import WORDS, describe_node
 from clusterld.store import ReloadFailure, Store, StoreHolder
 from clusterld.validation import ValidationReport, ValidationResult, label_of, validate
@@ -46,6 +47,7 @@ def validate_upload(store: Store, upload: Graph, *, with_data: bool = False) -> 
     shapes += store.shapes
     for prefix, namespace in store.iris.prefixes().items():
         graph.bind(prefix, namespace, replace=True)
+    materialise(graph, store.ontology)  # validate what publishing would add, as at load
     report = validate(graph, shapes)
     _bind(report.results_graph, store)
     return Outcome(report, graph, len(upload), with_data)
