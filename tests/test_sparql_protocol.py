@@ -23,6 +23,7 @@ QUERIES = {
     "DESCRIBE": "DESCRIBE ?s WHERE { ?s a ?class } LIMIT 1",
 }
 JSON_RESULTS, XML_RESULTS = "application/sparql-results+json", "application/sparql-results+xml"
+JSONLD = "application/ld+json"
 
 
 @pytest.mark.parametrize(
@@ -79,7 +80,12 @@ def test_negotiation_by_query_form(
         ("CONSTRUCT", ["xml"], "application/rdf+xml"),
         ("CONSTRUCT", ["nt"], "application/n-triples"),
         ("CONSTRUCT", ["rdf+xml", "application/rdf+xml"], "application/rdf+xml"),  # SPARQLWrapper
-        ("SELECT", ["bogus"], JSON_RESULTS),  # unknown values give way to Accept
+        ("CONSTRUCT", ["turtle", "text/turtle"], "text/turtle"),  # SPARQLWrapper
+        ("CONSTRUCT", ["json-ld", "application/ld+json,application/x-json+ld"], JSONLD),
+        ("SELECT", ["tsv", "text/tab-separated-values"], "text/tab-separated-values"),
+        ("SELECT", ["json", ""], JSON_RESULTS),  # SPARQLWrapper sends "" for */*
+        ("SELECT", ["turtle"], JSON_RESULTS),  # a known value for another form gives way
+        ("SELECT", ["image/png"], JSON_RESULTS),  # so does any media type
     ],
 )
 def test_the_format_parameter_wins_over_accept(
@@ -92,6 +98,18 @@ def test_the_format_parameter_wins_over_accept(
     )
     assert response.status_code == 200
     assert response.mimetype == media_type
+
+
+@pytest.mark.parametrize("query", [QUERIES["SELECT"], QUERIES["CONSTRUCT"], None])
+def test_an_unknown_format_parameter_is_400(client: FlaskClient, query: str | None) -> None:
+    params = [("format", "bogus")] + ([("query", query)] if query else [])
+    response = client.get("/sparql", query_string=params, headers={"Accept": "text/plain"})
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "Unknown format 'bogus'" in text
+    listed = text.split("one of ", 1)[1].split(", or a media type", 1)[0].split(", ")
+    for value in ("json", "xml", "csv", "tsv", "turtle", "n3", "nt", "json-ld", "rdf+xml"):
+        assert value in listed  # the values SPARQLWrapper sends
 
 
 def test_ask_answers_exactly_as_in_the_protocol(client: FlaskClient) -> None:

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Request
 from clusterld.errors import NotAcceptable
 from clusterld.formats import (
     CSV,
+    HTML,
     JSON_LD,
     N_TRIPLES,
     RDF_FORMATS,
@@ -96,7 +97,7 @@ def read_operation(request: Request, *, max_length: int) -> Operation:
     :raises QueryRefused: the request is, or carries, an update.
     :raises UnreadableBody: a POST body in another media type or charset.
     :raises QueryTooLong: the query is longer than ``max_length`` characters.
-    :raises QueryError: any other malformed request.
+    :raises QueryError: any other malformed request, such as an unknown ``format`` value.
     """
     params = _post_parameters(request, max_length) if request.method == "POST" else request.args
     if any(name in params for name in UPDATE_PARAMETERS):
@@ -120,7 +121,7 @@ def read_operation(request: Request, *, max_length: int) -> Operation:
         query,
         _graph_names(params, "default-graph-uri"),
         _graph_names(params, "named-graph-uri"),
-        tuple(params.getlist("format")),
+        _format_parameters(params),
     )
 
 
@@ -169,6 +170,41 @@ def _graph_names(params: MultiDict[str, str], name: str) -> tuple[str, ...]:
     return values
 
 
+_MEDIA_TYPE = re.compile(r"[\w.+\-]+/[\w.+\-*]+(?:\s*;.*)?")
+
+
+def format_names() -> list[str]:
+    """The short values a ``format`` parameter may take (a media type is also accepted)."""
+    names = {name for table in FORMAT_PARAMETER.values() for name in table}
+    for fmt in (*RESULT_FORMATS, *RDF_FORMATS, HTML):
+        names.update((fmt.name, fmt.suffix))
+    return sorted(names)
+
+
+def known_format_value(value: str) -> bool:
+    """Whether a ``format`` value names a format: a short name, or media types.
+
+    Media types are accepted, also ones that no answer is offered in, and comma-separated
+    lists of them, because SPARQLWrapper sends the ``Accept`` header's types there; so is an
+    empty value, which it sends in place of ``*/*``.
+    """
+    wanted = value.strip().lower()
+    if not wanted or wanted in format_names() or wanted in GRAPH_ALIASES:
+        return True
+    return all(_MEDIA_TYPE.fullmatch(part.strip()) for part in wanted.split(","))
+
+
+def _format_parameters(params: MultiDict[str, str]) -> tuple[str, ...]:
+    values = tuple(params.getlist("format"))
+    unknown = [value for value in values if not known_format_value(value)]
+    if unknown:
+        raise QueryError(
+            f"Unknown format {unknown[0]!r}. The format parameter takes one of "
+            f"{', '.join(format_names())}, or a media type."
+        )
+    return values
+
+
 def answer_formats(form: str | None) -> tuple[Format, ...]:
     """The formats a query form can be answered in: results for SELECT/ASK, RDF otherwise."""
     return RDF_FORMATS if form in ("CONSTRUCT", "DESCRIBE") else RESULT_FORMATS
@@ -180,8 +216,9 @@ def choose_format(
     """The answer's format: the first ``format`` parameter we know, else the ``Accept`` header.
 
     Without ``Accept`` (or with ``*/*``) SELECT and ASK get SPARQL results JSON and CONSTRUCT
-    and DESCRIBE get Turtle.  Unknown ``format`` values are passed over, because some
-    clients (SPARQLWrapper) send several, in other endpoints' dialects, beside ``Accept``.
+    and DESCRIBE get Turtle.  ``format`` values that do not fit the query form are passed
+    over, because some clients (SPARQLWrapper) send several, in other endpoints' dialects,
+    beside ``Accept``; values that name no format at all were refused by :func:`read_operation`.
 
     :raises NotAcceptable: nothing offered matches (the detail lists what is).
     """
