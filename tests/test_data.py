@@ -480,17 +480,25 @@ def test_everything_from_the_source_cites_it(data: Graph) -> None:
     assert uncited == []
 
 
-def test_every_resource_but_the_source_and_concepts_names_a_source(data: Graph) -> None:
-    (source,) = data.subjects(FOAF.page, SOURCE_URL)
-    concepts = set(data.subjects(RDF.type, SKOS.Concept))
-    subjects = (set(data.subjects()) & minted(data)) - concepts - {source}
-    for subject in subjects:
+def test_every_resource_names_its_source(data: Graph) -> None:
+    """Every minted resource cites a source, except the classifier that is itself cited."""
+    okopf = URIRef(f"{SOURCE_BASE}id/source/okopf")
+    for subject in (set(data.subjects()) & minted(data)) - {okopf}:
         cited = list(data.objects(subject, DCTERMS.source))
         assert cited and all(isinstance(c, URIRef) for c in cited), subject
-    # concepts are traceable through their scheme
-    for concept in concepts:
-        (scheme,) = data.objects(concept, SKOS.inScheme)
-        assert (scheme, DCTERMS.source, source) in data, concept
+    (source,) = data.subjects(FOAF.page, SOURCE_URL)
+    assert (source, DCTERMS.source, SOURCE_URL) in data
+
+
+def test_legal_form_expansions_cite_the_classifier(data: Graph) -> None:
+    """The expansions of ООО, ОГБПОУ … are not in the source page: they come from ОКОПФ."""
+    okopf = URIRef(f"{SOURCE_BASE}id/source/okopf")
+    assert (okopf, DCTERMS.identifier, Literal("ОК 028-2012")) in data
+    scheme = URIRef(f"{SOURCE_BASE}id/scheme/legal-form")
+    forms = set(data.subjects(SKOS.inScheme, scheme))
+    assert len(forms) == 7
+    for form in forms:
+        assert (form, DCTERMS.source, okopf) in data, form
 
 
 def test_no_member_has_two_memberships_of_one_organisation(data: Graph) -> None:
