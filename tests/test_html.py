@@ -202,3 +202,9 @@ def test_explicit_language_choice_is_not_served_from_the_implicit_page(client: F
     explicit = page(client, "/doc/org/npc-polyus", "en", lang="en")
     assert "?lang=en" not in implicit.split("<main", 1)[1]
     assert 'href="/doc/cluster/industrial?lang=en"' in explicit
+
+
+def test_a_page_does_not_list_its_own_document_as_an_incoming_link(client: FlaskClient) -> None:
+    html = page(client, "/doc/cluster/industrial", "en")
+    assert 'href="http://localhost/doc/cluster/industrial"' not in html
+    assert "/doc/cluster/industrial</a>" not in html

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from flask import render_template
 from markupsafe import Markup
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, SKOS
+from rdflib.namespace import DCTERMS, FOAF, RDF, SKOS
 from rdflib.term import Node
 
 from clusterld.addresses import Address, local_address
@@ -105,7 +105,14 @@ class Page:
         """The links into ``subject``, grouped by property."""
         grouped: dict[URIRef, list[Node]] = {}
         for s, p in self.graph.subject_predicates(subject):
-            if isinstance(s, URIRef) and s != subject and isinstance(p, URIRef):
+            # the page's own document (foaf:primaryTopic) is this page, not a link into it
+            own_document = p == FOAF.primaryTopic
+            if (
+                isinstance(s, URIRef)
+                and s != subject
+                and isinstance(p, URIRef)
+                and not own_document
+            ):
                 grouped.setdefault(p, []).append(s)
         rows = [Row(self.term(p), self.values(nodes, 0)) for p, nodes in grouped.items()]
         return sorted(rows, key=lambda row: row.predicate.text.casefold())
