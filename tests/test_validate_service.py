@@ -14,14 +14,16 @@ from clusterld import shapes_doc
 from clusterld.errors import RDFSyntaxError, UnsupportedMediaType
 from clusterld.formats import JSON_LD, N_TRIPLES, RDF_XML, TURTLE
 from clusterld.jsonld import context
-from clusterld.namespaces import SOURCE_BASE, IRIScheme
+from clusterld.namespaces import ORG, SOURCE_BASE, IRIScheme
 from clusterld.store import Store, get_holder
 from clusterld.upload import (
+    DocumentTooLarge,
     RemoteContextRefused,
     format_of_file,
     guess_format,
     inline_contexts,
     input_format,
+    limit_triples,
     read_graph,
 )
 from clusterld.validation_service import (
@@ -162,6 +164,16 @@ def test_bad_json_ld_is_a_syntax_error(text: str, line: int | None, column: int 
     assert (caught.value.line, caught.value.column) == (line, column)
 
 
+def test_limit_triples_refuses_only_documents_over_the_limit() -> None:
+    graph = read("organisation.ttl")
+    limit_triples(graph, len(graph), source="x.ttl")  # at the limit: accepted
+    with pytest.raises(DocumentTooLarge) as caught:
+        limit_triples(graph, len(graph) - 1, source="x.ttl")
+    assert caught.value.status == 413
+    assert caught.value.detail.startswith(f"x.ttl: {len(graph)} triples;")
+    assert f"at most {len(graph) - 1} triples" in caught.value.detail
+
+
 def test_validation_alone_and_with_the_data(store: Store) -> None:
     upload = read("new-member.ttl")
     alone = validate_upload(store, upload)
@@ -169,7 +181,10 @@ def test_validation_alone_and_with_the_data(store: Store) -> None:
     assert not alone.report.conforms
     assert merged.report.conforms, merged.report.text
     assert merged.uploaded == len(upload)
-    assert len(merged.graph) == len(store.data) + len(upload)
+    assert set(store.data) | set(upload) <= set(merged.graph)
+    # the new member's shortcut, added as loading would: its cluster org:hasMember it
+    inferred = set(merged.graph) - set(store.data) - set(upload)
+    assert inferred and all(p == ORG.hasMember for _, p, _ in inferred)
 
 
 def test_merging_leaves_the_store_untouched(store: Store) -> None:

@@ -256,8 +256,46 @@ def test_nothing_acceptable_is_406(client: FlaskClient) -> None:
 
 @pytest.fixture(scope="module")
 def small_app(make_app: Callable[..., Flask]) -> Flask:
-    """An application that accepts bodies of at most 1000 bytes."""
-    return make_app(VALIDATE_MAX_BYTES=1000)
+    """An application that accepts bodies of at most 1000 bytes and 5 triples."""
+    return make_app(VALIDATE_MAX_BYTES=1000, VALIDATE_MAX_TRIPLES=5)
+
+
+def triples(count: int) -> bytes:
+    return "".join(
+        f'<http://example.org/s> <http://example.org/p> "{n}" .\n' for n in range(count)
+    ).encode()
+
+
+def test_a_document_over_the_triple_limit_is_413_and_not_validated(
+    small_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("validated a document over the limit")
+
+    monkeypatch.setattr("clusterld.validation_service.validate", refuse)
+    client = small_app.test_client()
+    response = post(client, triples(6), "text/turtle", **{"with": "data"})
+    assert response.status_code == 413
+    assert response.json is not None and response.json["status"] == 413
+    detail = response.json["detail"]
+    assert "6 triples" in detail and "at most 5 triples" in detail
+    assert "VALIDATE_MAX_TRIPLES" in detail and "clusterld validate" in detail and "Split" in detail
+    as_text = post(client, triples(6), "application/n-triples", "text/turtle")
+    assert as_text.status_code == 413 and as_text.content_type.startswith("text/plain")
+    assert "413 Document too large" in as_text.get_data(as_text=True)
+    page = client.post(
+        "/validate", data={"data": triples(6).decode()}, headers={"Accept": "text/html"}
+    )
+    assert page.status_code == 413
+    assert 'role="alert"' in page.get_data(as_text=True)
+    assert "VALIDATE_MAX_TRIPLES" in page.get_data(as_text=True)
+
+
+def test_the_triple_limit_counts_the_document_before_the_merge(small_app: Flask) -> None:
+    """Five triples merged with the whole published data are still validated."""
+    response = post(small_app.test_client(), triples(5), "text/turtle", **{"with": "data"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.json is not None and response.json["conforms"] is True
 
 
 @pytest.mark.parametrize("size", [1001, 50_000])

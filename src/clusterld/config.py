@@ -91,6 +91,11 @@ SETTINGS: tuple[Setting, ...] = (
         2 * 1024 * 1024,
         "Largest body POST /validate accepts, in bytes (2 MiB); a larger one gets 413.",
     ),
+    Setting(
+        "VALIDATE_MAX_TRIPLES",
+        10000,
+        "Most triples in a document POST /validate checks; a larger one gets 413.",
+    ),
 )
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from rdflib import Graph
 from werkzeug.http import parse_options_header
 
-from clusterld.errors import InputError, RDFSyntaxError, UnsupportedMediaType
+from clusterld.errors import ClusterLDError, InputError, RDFSyntaxError, UnsupportedMediaType
 from clusterld.formats import JSON_LD, N_TRIPLES, RDF_FORMATS, RDF_XML, TURTLE, Format
 from clusterld.loading import FORMAT_BY_SUFFIX, parse_text, rebase
 
@@ -34,6 +34,30 @@ class RemoteContextRefused(InputError):
     """A JSON-LD document names a context we would have to fetch from elsewhere."""
 
     title = "Remote JSON-LD context refused"
+
+
+class DocumentTooLarge(ClusterLDError):
+    """A document (or body) bigger than the validation service is configured to check."""
+
+    status = 413
+    title = "Document too large"
+
+
+def limit_triples(graph: Graph, limit: int, *, source: str) -> None:
+    """Refuse a parsed document of more than ``limit`` triples, before any validation.
+
+    Validation time grows with the size of the document, so the service checks at most
+    ``VALIDATE_MAX_TRIPLES`` triples; the CLI, run on one's own machine, has no limit.
+
+    :raises DocumentTooLarge: the graph has more than ``limit`` triples.
+    """
+    found = len(graph)
+    if found > limit:
+        raise DocumentTooLarge(
+            f"{source}: {found} triples; this service validates at most {limit} triples per "
+            "document (setting VALIDATE_MAX_TRIPLES). Split the document into smaller ones, or "
+            "validate it on your own machine with `clusterld validate`, which has no limit."
+        )
 
 
 def supported_media_types() -> list[str]:

@@ -29,6 +29,7 @@ from clusterld.upload import (
     format_of_file,
     guess_format,
     input_format,
+    limit_triples,
     read_graph,
 )
 from clusterld.validation import ValidationReport
@@ -77,6 +78,7 @@ def read_upload(store: Store) -> Graph:
 
     :raises UnsupportedMediaType: a body in a media type we do not read.
     :raises RDFSyntaxError: the document does not parse (with its line and column).
+    :raises DocumentTooLarge: it has more than ``VALIDATE_MAX_TRIPLES`` triples.
     """
     if request.mimetype in FORM_TYPES:
         text, fmt, source = _read_form()
@@ -88,9 +90,11 @@ def read_upload(store: Store) -> Graph:
     prefixes = {prefix: str(ns) for prefix, ns in store.iris.prefixes().items()}
     own = context(prefixes)["@context"]  # ours, under either base: resolved here, not fetched
     contexts = {context_iri(base): own for base in (store.base, source_base)}
-    return read_graph(
+    graph = read_graph(
         text, fmt, source=source, base=store.base, source_base=source_base, contexts=contexts
     )
+    limit_triples(graph, int(current_app.config["VALIDATE_MAX_TRIPLES"]), source=source)
+    return graph
 
 
 def _read_form() -> tuple[str, Format, str]:
