@@ -104,7 +104,15 @@ def test_context_is_cacheable_and_open_to_every_origin(client: FlaskClient) -> N
     response = client.get("/context.jsonld")
     assert response.mimetype == "application/ld+json"
     assert response.headers["Access-Control-Allow-Origin"] == "*"
-    assert "max-age=604800" in response.headers["Cache-Control"]
+    assert response.headers["Content-Type"] == "application/ld+json; charset=utf-8"
+    assert "max-age=86400" in response.headers["Cache-Control"]
+    assert "immutable" not in response.headers["Cache-Control"]  # its address has no version
+    assert (
+        client.get(
+            "/context.jsonld", headers={"If-None-Match": response.headers["ETag"]}
+        ).status_code
+        == 304
+    )
     context = response.get_json()["@context"]
     assert context["@version"] == 1.1
     assert context["cld"] == f"{BASE}ontology#"

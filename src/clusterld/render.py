@@ -40,7 +40,9 @@ DOCUMENT_ALIASES: dict[str, Format] = {"application/json": JSON_LD, "text/plain"
 N-Triples (its media type before RDF 1.1; rdflib still asks for it with ``format="nt"``)."""
 
 DOCUMENT_CACHE = "public, max-age=300"
-CONTEXT_CACHE = "public, max-age=604800, immutable"
+# A day, then revalidation by ETag: long enough to spare clients, not ``immutable``, since the
+# context's address has no version and a new term must reach clients that cached the old one.
+CONTEXT_CACHE = "public, max-age=86400"
 
 
 @dataclass(frozen=True)

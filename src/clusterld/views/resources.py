@@ -113,7 +113,9 @@ def class_page(prefix: str, name: str) -> Response:
 def jsonld_context() -> Response:
     """The JSON-LD context of every document: cached long, readable from any origin."""
     store = get_store()
-    response = Response(documents.context_text(store), content_type="application/ld+json")
+    response = Response(
+        documents.context_text(store), content_type="application/ld+json; charset=utf-8"
+    )
     response.headers["Cache-Control"] = CONTEXT_CACHE
     add_caching(response, store, "context")
     response.make_conditional(request)
