@@ -269,3 +269,11 @@ def test_several_files_are_validated_together(runner: CliRunner, tmp_path: Path)
     a, b = split_minimal(tmp_path)
     result = run(runner, a, b)
     assert result.exit_code == 0, result.output
+
+
+def test_shapes_without_any_shape_are_a_usage_error(runner: CliRunner, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.ttl"
+    empty.write_text("<http://example.org/a> <http://example.org/b> <http://example.org/c> .\n")
+    result = runner.invoke(cli, ["validate", "--shapes", str(empty)])
+    assert result.exit_code == 2
+    assert "no SHACL shapes found" in result.output

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
+from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS
 
 from clusterld import config
 from clusterld.loading import load_graph
@@ -49,7 +49,9 @@ def test_ontology_header(ontology: Graph) -> None:
     (version,) = ontology.objects(header, OWL.versionInfo)
     assert str(version).strip()
     assert set(ontology.objects(header, DCTERMS.license)) & CC_BY_4
-    assert list(ontology.objects(header, DCTERMS.creator))
+    (creator,) = ontology.objects(header, DCTERMS.creator)
+    assert not isinstance(creator, Literal), "dcterms:creator ranges over dcterms:Agent"
+    assert languages(ontology, creator, FOAF.name) == ["en", "ru"]
     assert languages(ontology, header, RDFS.label) == ["en", "ru"]
     assert languages(ontology, header, RDFS.comment) == ["en", "ru"]
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 from rdflib import Graph
+from rdflib.namespace import RDF, SH
 
 from clusterld import __version__, config
 from clusterld.errors import ClusterLDError
@@ -66,6 +67,12 @@ def validate_command(
     shape_paths = list(shapes_paths) or settings["SHAPES_PATHS"]
     data = _load_or_exit(data_paths, base)
     shapes = _load_or_exit(shape_paths, base)
+    if not any(shapes.subjects(RDF.type, SH.NodeShape)) and not any(
+        shapes.subjects(RDF.type, SH.PropertyShape)
+    ):
+        names = ", ".join(str(p) for p in shape_paths)
+        click.echo(f"error: {names}: no SHACL shapes found; nothing to validate against", err=True)
+        sys.exit(2)
     # Validate what would be published: with the super-types and shortcuts that loading adds.
     materialise(data, _load_or_exit(settings["ONTOLOGY_PATHS"], base))
     report = validate(data, shapes)
