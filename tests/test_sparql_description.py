@@ -59,6 +59,34 @@ def test_the_service_names_the_endpoint_that_was_dereferenced(client: FlaskClien
     assert (services.pop(), SD.endpoint, ENDPOINT) in graph
 
 
+@pytest.mark.parametrize("accept", ["text/turtle", "text/html"])
+def test_the_description_links_to_the_catalog_and_void(client: FlaskClient, accept: str) -> None:
+    response = client.get("/sparql", headers={"Accept": accept})
+    assert response.status_code == 200
+    catalog = "http://localhost/catalog"
+    assert response.headers["Link"] == f'<{catalog}>; rel="describedby"; type="text/turtle"'
+    if accept == "text/turtle":
+        graph = Graph().parse(data=response.get_data(as_text=True), format="turtle")
+        (service,) = graph.subjects(RDF.type, SD.Service)
+        see_also = {URIRef(catalog), URIRef("http://localhost/.well-known/void")}
+        assert set(graph.objects(service, RDFS.seeAlso)) == see_also
+        for iri in see_also:
+            assert client.get(iri.removeprefix("http://localhost")).status_code == 200
+
+
+def test_the_links_carry_a_proxy_base_path(make_app: Callable[..., Flask]) -> None:
+    client = make_app(BASE_URI="https://data.example.org/tomsk/").test_client()
+    response = client.get("/tomsk/sparql", headers={"Accept": "text/turtle"})
+    catalog = "https://data.example.org/tomsk/catalog"
+    assert response.headers["Link"].startswith(f"<{catalog}>")
+    graph = Graph().parse(data=response.get_data(as_text=True), format="turtle")
+    (service,) = graph.subjects(RDF.type, SD.Service)
+    assert set(graph.objects(service, RDFS.seeAlso)) == {
+        URIRef(catalog),
+        URIRef("https://data.example.org/tomsk/.well-known/void"),
+    }
+
+
 def test_query_language_formats_and_features(client: FlaskClient) -> None:
     graph = description(client)
     (service,) = graph.subjects(RDF.type, SD.Service)

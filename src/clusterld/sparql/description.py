@@ -95,18 +95,31 @@ def choose_format(accept: str | None, parameters: Sequence[str] = ()) -> Format:
     return chosen
 
 
-def service_description(service: SparqlService, store: Store, endpoint: str) -> Graph:
-    """The description of ``service`` serving ``store`` at ``endpoint`` (built once a version)."""
+def service_description(
+    service: SparqlService, store: Store, endpoint: str, see_also: Sequence[str] = ()
+) -> Graph:
+    """The description of ``service`` serving ``store`` at ``endpoint`` (built once a version).
+
+    ``see_also``: documents that say more about the dataset (the DCAT catalog, the VoID
+    description), each linked from the service with ``rdfs:seeAlso``.
+    """
 
     def build() -> Graph:
-        return describe_service(service.graphs(store), service, endpoint, store.iris.dataset)
+        return describe_service(
+            service.graphs(store), service, endpoint, store.iris.dataset, see_also
+        )
 
-    graph: Graph = service.cached(store, f"description {endpoint}", build)
+    key = " ".join(("description", endpoint, *see_also))
+    graph: Graph = service.cached(store, key, build)
     return graph
 
 
 def describe_service(
-    graphs: Mapping[str, Graph], service: SparqlService, endpoint: str, dataset_iri: URIRef
+    graphs: Mapping[str, Graph],
+    service: SparqlService,
+    endpoint: str,
+    dataset_iri: URIRef,
+    see_also: Sequence[str] = (),
 ) -> Graph:
     """Build the service description graph."""
     here = Namespace(f"{endpoint}#")
@@ -125,6 +138,8 @@ def describe_service(
         graph.add((node, SD.resultFormat, iri))
     graph.add((node, DCTERMS.title, Literal("ClusterLD SPARQL endpoint", lang="en")))
     graph.add((node, DCTERMS.title, Literal("SPARQL-точка доступа ClusterLD", lang="ru")))
+    for document in see_also:
+        graph.add((node, RDFS.seeAlso, URIRef(document)))
     _describe_limits(graph, node, here, service)
     _describe_dataset(graph, node, here, graphs, dataset_iri)
     return graph

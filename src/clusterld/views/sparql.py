@@ -33,14 +33,17 @@ def query() -> Response:
 def describe(store: Store, format_parameters: tuple[str, ...]) -> Response:
     """The service description in RDF, or the query UI for a browser."""
     fmt = description.choose_format(request.headers.get("Accept"), format_parameters)
+    catalog = public_iri(store.base, "metadata.catalog")
     body: str | bytes
     if fmt.rdflib_format is None:
         body = pages.query_page(store, endpoint_iri(store))
     else:
-        graph = description.service_description(get_service(), store, endpoint_iri(store))
+        see_also = (catalog, public_iri(store.base, "metadata.void"))
+        graph = description.service_description(get_service(), store, endpoint_iri(store), see_also)
         body = graph.serialize(format=fmt.rdflib_format, encoding="utf-8")
     response = Response(body, content_type=fmt.content_type)
     response.vary.add("Accept")
+    response.headers["Link"] = f'<{catalog}>; rel="describedby"; type="text/turtle"'
     return response
 
 
