@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context
-from rdflib import Dataset, Graph, URIRef
+from rdflib import BNode, Dataset, Graph, URIRef
+from rdflib.compare import to_canonical_graph
 
 from clusterld.errors import ClusterLDError
 from clusterld.inference import materialise
@@ -89,10 +90,16 @@ class Store:
 
     @cached_property
     def version(self) -> str:
-        """A short fingerprint of the content: changes whenever any triple changes."""
+        """A short fingerprint of the content: changes whenever any triple changes.
+
+        The same content has the same version in every process (blank nodes are labelled
+        canonically), so that ETags survive a restart and agree between server processes.
+        """
         digest = hashlib.sha256()
         for part in (self.data, self.ontology, self.shapes):
-            for line in sorted(part.serialize(format="nt").splitlines()):
+            has_bnodes = any(isinstance(term, BNode) for triple in part for term in triple)
+            source = to_canonical_graph(part) if has_bnodes else part
+            for line in sorted(source.serialize(format="nt").splitlines()):
                 digest.update(line.encode("utf-8"))
         return digest.hexdigest()[:16]
 
