@@ -306,6 +306,41 @@ def test_a_body_over_the_limit_is_413(small_app: Flask, size: int) -> None:
     assert response.json is not None and response.json["status"] == 413
 
 
+def test_a_body_over_the_limit_says_the_limit_and_what_to_do(small_app: Flask) -> None:
+    client = small_app.test_client()
+    as_json = post(client, b"#" * 5000, "text/turtle")
+    assert as_json.status_code == 413
+    assert as_json.json is not None
+    assert as_json.json["title"] == "Request body too large"
+    detail = as_json.json["detail"]
+    assert "at most 1000 bytes (0.000954 MiB" in detail and "VALIDATE_MAX_BYTES" in detail
+    assert "Split" in detail and "clusterld validate" in detail
+    as_text = post(client, b"#" * 5000, "text/turtle", "text/turtle")  # errors: plain text
+    assert as_text.status_code == 413 and as_text.content_type.startswith("text/plain")
+    assert as_text.get_data(as_text=True).startswith("413 Request body too large\n\n")
+    assert "VALIDATE_MAX_BYTES" in as_text.get_data(as_text=True)
+
+
+def test_a_form_over_the_limit_shows_the_form_with_the_limit(small_app: Flask) -> None:
+    """The page shown with the error does not try to read the refused form again."""
+    response = small_app.test_client().post(
+        "/validate?lang=en",
+        data={"file": (io.BytesIO(b"#" * 5000), "big.ttl"), "lang": "ru"},
+        headers={"Accept": "text/html"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 413
+    page = response.get_data(as_text=True)
+    assert 'role="alert"' in page and "at most 1000 bytes" in page and "<form" in page
+
+
+def test_the_default_body_limit_is_named_in_mib(client: FlaskClient) -> None:
+    response = post(client, b"#" * (2 * 1024 * 1024 + 1), "text/turtle")
+    assert response.status_code == 413
+    assert response.json is not None
+    assert "at most 2097152 bytes (2 MiB, setting VALIDATE_MAX_BYTES)" in response.json["detail"]
+
+
 def test_a_chunked_body_over_the_limit_is_413(small_app: Flask) -> None:
     """No Content-Length: the server stops reading at the limit (as under waitress)."""
     response = small_app.test_client().post(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, jsonify, render_template, request, url_for
+from flask import Response, current_app, g, jsonify, render_template, request, url_for
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
@@ -40,6 +40,7 @@ TEXT = Format("text", "text/plain", "txt", "text")
 REPORT_FORMATS: tuple[Format, ...] = (TURTLE, JSON_LD, JSON_SUMMARY, N_TRIPLES, RDF_XML, HTML)
 STATUS_FORMATS: tuple[Format, ...] = (JSON_SUMMARY, HTML)
 LANGUAGE_NAMES = {"ru": "Русский", "en": "English"}
+FORM_REFUSED = "clusterld_form_refused"
 
 
 def choose_format(offered: tuple[Format, ...]) -> Format:
@@ -113,8 +114,25 @@ def _read_form() -> tuple[str, Format, str]:
 
 
 def form_field(name: str) -> str:
-    """A field of the HTML form (empty when the request is not a form)."""
-    return request.form.get(name, "") if request.mimetype in FORM_TYPES else ""
+    """A field of the HTML form (empty when the request is not a form, or it was refused)."""
+    if request.mimetype not in FORM_TYPES or g.get(FORM_REFUSED, False):
+        return ""
+    return request.form.get(name, "")
+
+
+def refuse_form() -> None:
+    """Read nothing more of this request's form (its body was refused as too large)."""
+    setattr(g, FORM_REFUSED, True)
+
+
+def body_too_large(limit: int) -> str:
+    """What a client whose body is over ``VALIDATE_MAX_BYTES`` (``limit``) should know."""
+    return (
+        f"The request body is larger than this service accepts: at most {limit} bytes "
+        f"({limit / 2**20:.3g} MiB, setting VALIDATE_MAX_BYTES). Split the document into "
+        "smaller ones, or validate it on your own machine with `clusterld validate`, which has "
+        "no limit."
+    )
 
 
 def language() -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from rdflib import URIRef
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from clusterld import validation_service as service
 from clusterld.conformance import conformance
@@ -26,6 +26,7 @@ from clusterld.validation_pages import (
     JSON_SUMMARY,
     REPORT_FORMATS,
     STATUS_FORMATS,
+    body_too_large,
     choose_format,
     error_format,
     form_field,
@@ -34,6 +35,7 @@ from clusterld.validation_pages import (
     link,
     page,
     read_upload,
+    refuse_form,
     report_response,
     rows,
 )
@@ -144,6 +146,13 @@ def handle_error(error: ClusterLDError) -> Response:
     if isinstance(error, RDFSyntaxError):
         where = {"line": error.line, "column": error.column}
     return error_response(error.status, error.title, error.detail, **where)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def handle_too_large(error: RequestEntityTooLarge) -> Response:
+    refuse_form()  # the page shown with the error must not read the body again
+    limit = int(current_app.config["VALIDATE_MAX_BYTES"])
+    return error_response(413, "Request body too large", body_too_large(limit))
 
 
 @bp.errorhandler(HTTPException)
