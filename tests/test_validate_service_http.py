@@ -249,6 +249,30 @@ def test_unsupported_media_type_is_415_listing_the_supported_ones(
         assert media_type in response.headers["Accept-Post"]
 
 
+@pytest.mark.parametrize("path", ["/validate", "/validate/id/org/elesy", "/status"])
+def test_an_unknown_format_parameter_is_400_listing_the_accepted_ones(
+    client: FlaskClient, path: str
+) -> None:
+    if path == "/validate":  # the form page only comes as HTML; the report's formats are POST's
+        response = post(client, body(f"{VALID}.ttl"), "text/turtle", format="bogus")
+    else:
+        response = client.get(f"{path}?format=bogus", headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert response.json is not None and response.json["title"] == "Unknown format"
+    detail = response.json["detail"]
+    assert "'bogus'" in detail and "html" in detail and "json" in detail
+    if path != "/status":
+        assert "turtle (or ttl)" in detail and "json-ld (or jsonld)" in detail
+
+
+def test_an_unknown_format_parameter_is_negotiated_like_other_errors(client: FlaskClient) -> None:
+    page = post(client, body(f"{VALID}.ttl"), "text/turtle", "text/html", format="bogus")
+    assert page.status_code == 400 and page.content_type.startswith("text/html")
+    text = post(client, body(f"{VALID}.ttl"), "text/turtle", "text/turtle", format="bogus")
+    assert text.status_code == 400 and text.content_type.startswith("text/plain")
+    assert text.get_data(as_text=True).startswith("400 Unknown format")
+
+
 def test_nothing_acceptable_is_406(client: FlaskClient) -> None:
     response = post(client, body(f"{VALID}.ttl"), "text/turtle", "image/png")
     assert response.status_code == 406

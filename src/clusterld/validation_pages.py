@@ -16,7 +16,7 @@ from rdflib.term import Node
 
 from clusterld import validation_service as service
 from clusterld.addresses import local_address
-from clusterld.errors import InputError, NotAcceptable, NotFound
+from clusterld.errors import ClusterLDError, InputError, NotAcceptable
 from clusterld.formats import HTML, JSON_LD, N_TRIPLES, RDF_XML, TURTLE, Format, negotiate
 from clusterld.i18n import choose_language
 from clusterld.jsonld import context, context_iri
@@ -43,18 +43,30 @@ LANGUAGE_NAMES = {"ru": "Русский", "en": "English"}
 FORM_REFUSED = "clusterld_form_refused"
 
 
+class UnknownFormat(ClusterLDError):
+    """``?format=`` names no format that the endpoint offers."""
+
+    status = 400
+    title = "Unknown format"
+
+
 def choose_format(offered: tuple[Format, ...]) -> Format:
     """``?format=`` (a format's name or suffix) wins over ``Accept``.
 
-    :raises NotFound: ``?format=`` names no format offered here.
+    :raises UnknownFormat: ``?format=`` names no format offered here (400, listing them).
     :raises NotAcceptable: nothing offered satisfies ``Accept``.
     """
     asked = request.args.get("format")
     if asked:
-        fmt = next((f for f in offered if asked.lower() in (f.name, f.suffix)), None)
+        fmt = _named(asked, offered)
         if fmt is None:
-            names = ", ".join(f.name for f in offered)
-            raise NotFound(f"There is no format '{asked}' here; use one of: {names}.")
+            names = ", ".join(
+                f.name if f.suffix == f.name else f"{f.name} (or {f.suffix})" for f in offered
+            )
+            raise UnknownFormat(
+                f"There is no format '{asked}' here; ?format= accepts: {names}. "
+                "Leave it out to choose by the Accept header."
+            )
         return fmt
     fmt = negotiate(request.headers.get("Accept"), offered)
     if fmt is None:
@@ -62,10 +74,18 @@ def choose_format(offered: tuple[Format, ...]) -> Format:
     return fmt
 
 
+def _named(asked: str, offered: tuple[Format, ...]) -> Format | None:
+    return next((f for f in offered if asked.lower() in (f.name, f.suffix)), None)
+
+
 def error_format() -> Format:
-    """Errors come as JSON (to JSON and JSON-LD clients), HTML, or else plain text."""
+    """Errors come as JSON (to JSON and JSON-LD clients), HTML, or else plain text.
+
+    A known ``?format=`` decides, as for the answer itself; an unknown one is ignored here
+    (its own error is negotiated by ``Accept``).
+    """
     asked = (request.args.get("format") or "").lower()
-    if asked:
+    if _named(asked, REPORT_FORMATS) is not None:
         if asked in ("json", JSON_LD.name, JSON_LD.suffix):
             return JSON_SUMMARY
         return HTML if asked == HTML.name else TEXT
