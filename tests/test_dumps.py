@@ -118,3 +118,19 @@ print(get_holder(create_app({"TESTING": True})).store.version)
 def test_the_store_version_does_not_depend_on_the_process(store: Store) -> None:
     """The version makes the ETags: a restart, or another server process, keeps them."""
     assert {in_another_process(VERSION, seed) for seed in ("1", "2")} == {store.version}
+
+
+DOCUMENT_CHECKSUMS = """
+import hashlib
+from clusterld import create_app
+client = create_app({}).test_client()
+for path in ("/shapes.nt", "/shapes.jsonld", "/shapes.rdf", "/doc/cluster/industrial.jsonld"):
+    print(path, hashlib.sha256(client.get(path).get_data()).hexdigest())
+"""
+
+
+def test_documents_with_blank_nodes_are_the_same_bytes_in_every_process() -> None:
+    """Two server processes give one ETag (from the content) and must then give one body."""
+    first, second = (in_another_process(DOCUMENT_CHECKSUMS, seed) for seed in ("1", "2"))
+    assert first.count("\n") == 3
+    assert first == second

@@ -21,6 +21,7 @@ from rdflib import Graph, URIRef
 from clusterld import __version__
 from clusterld.addresses import Address
 from clusterld.conformance import link_header
+from clusterld.dumps import canonical_graph
 from clusterld.errors import NotAcceptable, NotFound
 from clusterld.formats import (
     DOCUMENT_FORMATS,
@@ -119,6 +120,8 @@ def serialise(document: Document, fmt: Format, lang: str) -> str:
     graph = document.graph(store)
     if fmt is HTML:
         return document.page(graph, lang)
+    # the same bytes in every process, so that ETags (from the content) match the bodies
+    graph = canonical_graph(graph, store)
     if fmt is JSON_LD:
         return jsonld_text(graph, store, first=document.topic)
     assert fmt.rdflib_format is not None
