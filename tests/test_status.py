@@ -116,6 +116,12 @@ def test_a_refused_reload_changes_nothing_served_and_shows_why(
     assert after["version"] == before["version"] and after["triples"] == before["triples"]
     failure = after["last_reload_failure"]
     assert failure["title"] == "Data does not conform to the shapes"
+    violations = failure["report"]["counts"]["violation"]
+    plural = "" if violations == 1 else "s"
+    assert (
+        failure["error"]
+        == f"the data does not conform to the shapes: {violations} violation{plural}"
+    )
     assert failure["report"]["conforms"] is False
     assert {r["focus_node"] for r in failure["report"]["results"]} == {ELESY}
     assert any("English label" in r["message"]["en"] for r in failure["report"]["results"])

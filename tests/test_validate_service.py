@@ -26,8 +26,10 @@ from clusterld.upload import (
     limit_triples,
     read_graph,
 )
+from clusterld.validation import ValidationReport, ValidationResult
 from clusterld.validation_service import (
     focus_report,
+    nonconformance,
     shapes_targeting,
     summary,
     term_json,
@@ -206,6 +208,53 @@ def test_summary_fields(store: Store) -> None:
     assert result["message"]["en"].startswith("An English label is required")
     assert result["message"]["ru"].startswith("Нужно название на английском")
     assert result["source_shape"] == f"{BASE}shapes#EnglishLabelShape"
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        ('rdfs:label ""@en, ""@ru', {"ru": None, "en": None}),
+        ("", {"ru": None, "en": None}),
+        ('rdfs:label "Only English"@en', {"ru": "Only English", "en": "Only English"}),
+    ],
+)
+def test_focus_label_is_always_an_object_with_null_for_no_label(
+    store: Store, labels: str, expected: dict[str, str | None]
+) -> None:
+    """Blank labels count as none: the summary never mixes ``""`` and ``null``."""
+    text = (
+        "@prefix org: <http://www.w3.org/ns/org#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        f"<{BASE}id/org/x> a org:Organization {';' if labels else ''} {labels} .\n"
+    )
+    graph = read_graph(text, TURTLE, source="t", base=BASE, source_base=SOURCE_BASE)
+    outcome = validate_upload(store, graph)
+    found = summary(outcome.report, outcome.graph)["results"]
+    assert found and all(result["focus_label"] == expected for result in found)
+
+
+def _report(*severities: URIRef) -> ValidationReport:
+    results = tuple(
+        ValidationResult(URIRef(f"urn:x:{n}"), None, None, severity, {})
+        for n, severity in enumerate(severities)
+    )
+    return ValidationReport(False, Graph(), "Validation Report\n...", results)
+
+
+@pytest.mark.parametrize(
+    ("severities", "expected"),
+    [
+        ((SH.Violation,), "1 violation"),
+        ((SH.Violation, SH.Violation, SH.Warning), "2 violations, 1 warning"),
+        ((SH.Warning, SH.Warning, SH.Info), "0 violations, 2 warnings, 1 info message"),
+    ],
+)
+def test_nonconformance_says_what_happened_with_the_counts(
+    severities: tuple[URIRef, ...], expected: str
+) -> None:
+    assert nonconformance(_report(*severities)) == (
+        f"the data does not conform to the shapes: {expected}"
+    )
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,11 @@ from clusterld.validation import ValidationReport, ValidationResult, label_of, v
 
 SEVERITY_KEYS = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
 LANGUAGES = ("ru", "en")
+COUNT_WORDS = {
+    "violation": ("violation", "violations"),
+    "warning": ("warning", "warnings"),
+    "info": ("info message", "info messages"),
+}
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,12 @@ def counts(report: ValidationReport) -> dict[str, int]:
 
 
 def summary(report: ValidationReport, graph: Graph) -> dict[str, Any]:
-    """The plain-JSON summary of a report; ``graph`` supplies the focus nodes' labels."""
+    """The plain-JSON summary of a report; ``graph`` supplies the focus nodes' labels.
+
+    Each result's ``focus_label`` is always an object with a key per language (``ru``,
+    ``en``): the label in that language, else in another, else ``null`` -- a node without a
+    label, or with only empty ones, has ``{"ru": null, "en": null}``.
+    """
     return {
         "conforms": report.conforms,
         "counts": counts(report),
@@ -71,12 +81,18 @@ def _result_json(result: ValidationResult, graph: Graph) -> dict[str, Any]:
     return {
         "severity": SEVERITY_KEYS.get(result.severity, str(result.severity)),
         "focus_node": node_id(result.focus_node),
-        "focus_label": {lang: label_of(graph, result.focus_node, lang) for lang in LANGUAGES},
+        "focus_label": {lang: _label(graph, result.focus_node, lang) for lang in LANGUAGES},
         "path": result.path,
         "value": term_json(result.value) if result.value is not None else None,
         "message": {lang: result.message(lang) for lang in LANGUAGES},
         "source_shape": node_id(result.source_shape) if result.source_shape is not None else None,
     }
+
+
+def _label(graph: Graph, node: Node, lang: str) -> str | None:
+    """A node's label in ``lang`` (or another language), ``None`` if it has no non-blank one."""
+    label = label_of(graph, node, lang)
+    return label if label and label.strip() else None
 
 
 def node_id(node: Node) -> str:
@@ -244,13 +260,29 @@ def publishing_status(holder: StoreHolder) -> dict[str, Any]:
 
 
 def failure_json(failure: ReloadFailure | None, store: Store) -> dict[str, Any] | None:
-    """A refused reload: when, why, and the validation report when the data did not conform."""
+    """A refused reload: when, why, and the validation report when the data did not conform.
+
+    ``error`` is one message: the loader's (a syntax error with its file, line and column),
+    or, for data that does not conform, the number of results of each severity; the results
+    themselves are in ``report`` (``null`` when the data did not load).
+    """
     if failure is None:
         return None
     report = failure.report
     return {
         "at": failure.at.isoformat(timespec="seconds"),
         "title": failure.error.title,
-        "error": failure.error.detail if report is None else failure.error.detail.splitlines()[0],
+        "error": failure.error.detail if report is None else nonconformance(report),
         "report": summary(report, store.data) if report is not None else None,
     }
+
+
+def nonconformance(report: ValidationReport) -> str:
+    """``the data does not conform to the shapes: 2 violations, 1 warning``, from the counts."""
+    found = counts(report)
+    parts = [
+        f"{found[key]} {one if found[key] == 1 else many}"
+        for key, (one, many) in COUNT_WORDS.items()
+        if found[key] or key == "violation"
+    ]
+    return "the data does not conform to the shapes: " + ", ".join(parts)
