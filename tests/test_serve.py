@@ -96,3 +96,4 @@ def test_sigterm_stops_the_server_with_exit_code_0(
     process.send_signal(signal.SIGTERM)
     output = process.communicate(timeout=30)[0].decode(errors="replace")
     assert process.returncode == 0, output
+    assert "Stopped" in output  # it went through the orderly shutdown, not a crash

@@ -43,7 +43,7 @@ def run_server(overrides: Mapping[str, Any], *, host: str, port: int, threads: i
         )
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
+        raise KeyboardInterrupt  # waitress closes its sockets on this, as on Ctrl-C
 
     holder = get_holder(app)
 
@@ -53,11 +53,12 @@ def run_server(overrides: Mapping[str, Any], *, host: str, port: int, threads: i
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGHUP, reload)
     try:
-        server.run()
+        server.run()  # returns once a signal has interrupted it (waitress swallows the signal)
     except KeyboardInterrupt:
-        log.info("Stopping")
+        pass
     finally:
         server.close()
+    log.info("Stopped")
     return 0
 
 
