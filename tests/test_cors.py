@@ -58,3 +58,15 @@ def test_the_sparql_endpoint_iri_keeps_one_base_path(make_app) -> None:  # type:
         text = description.get_data(as_text=True)
         assert "<https://data.example.org/tomsk/sparql>" in text
         assert "tomsk/tomsk" not in text
+
+
+def test_validation_errors_vary_with_accept(client: FlaskClient) -> None:
+    """/validate answers an error as JSON, HTML or text by Accept, so caches must know."""
+    response = client.post(
+        "/validate",
+        data="<a> <b> .",
+        headers={"Content-Type": "text/turtle", "Accept": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.mimetype == "application/json"
+    assert "Accept" in response.headers["Vary"]

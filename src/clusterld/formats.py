@@ -61,12 +61,6 @@ def by_suffix(suffix: str, offered: Sequence[Format] = DOCUMENT_FORMATS) -> Form
     return next((f for f in offered if f.suffix == suffix), None)
 
 
-def by_media_type(media_type: str, offered: Sequence[Format] = DOCUMENT_FORMATS) -> Format | None:
-    """The format for a media type (or one of its aliases), ignoring parameters and case."""
-    wanted = media_type.split(";", 1)[0].strip().lower()
-    return next((f for f in offered if wanted in (f.media_type, *f.aliases)), None)
-
-
 def negotiate(
     accept_header: str | None,
     offered: Sequence[Format] = DOCUMENT_FORMATS,

@@ -30,7 +30,6 @@ WORDS: dict[str, tuple[str, str]] = {
     # key: (Russian, English)
     "classes": ("Классы", "Classes"),
     "properties": ("Свойства", "Properties"),
-    "reuses": ("Уточняет стандартные термины", "Refines standard terms"),
     "subclass_of": ("Подкласс", "Subclass of"),
     "subproperty_of": ("Подсвойство", "Subproperty of"),
     "subclasses": ("Подклассы", "Subclasses"),

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 from clusterld.errors import ClusterLDError
 
-PROTOCOL = "https://www.w3.org/TR/sparql11-protocol/"
-
 
 class QueryError(ClusterLDError):
     status = 400

@@ -44,7 +44,6 @@ READ_ONLY = (
 )
 _ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*")
 
-TABULAR_FORMS = frozenset({"SELECT", "ASK"})
 FORMAT_PARAMETER: dict[str, dict[str, Format]] = {
     "tabular": {"json": SPARQL_JSON, "xml": SPARQL_XML, "csv": CSV, "tsv": TSV},
     "graph": {

@@ -181,4 +181,5 @@ def error_response(
         response = Response(f"{heading}\n\n{detail}\n", mimetype="text/plain")
     response.status_code = status
     response.headers["Cache-Control"] = NO_STORE
+    response.vary.add("Accept")  # JSON, the form page or text: the representation depends on it
     return response
