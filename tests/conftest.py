@@ -6,6 +6,7 @@ tests that need other settings build their own with ``make_app``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,16 @@ from clusterld.app import create_app
 
 TESTS = Path(__file__).parent
 FIXTURES = TESTS / "data"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_clusterld_environment() -> Iterator[None]:
+    """A developer's own CLUSTERLD_* settings must not change what the tests see."""
+    saved = {k: v for k, v in os.environ.items() if k.startswith("CLUSTERLD_")}
+    for name in saved:
+        del os.environ[name]
+    yield
+    os.environ.update(saved)
 
 
 @pytest.fixture(scope="session")

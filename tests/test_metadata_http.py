@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,12 +21,12 @@ from flask import Flask, url_for
 from flask.testing import FlaskClient
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
-from rdflib.namespace import FOAF, RDF, RDFS, VOID
+from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, VOID
 
 from clusterld import metadata
 from clusterld.dumps import DUMPS, dump_files
 from clusterld.formats import RDF_FORMATS
-from clusterld.metadata.common import DCAT, SPDX, SiteURLs
+from clusterld.metadata.common import DCAT, SPDX, VCARD, SiteURLs
 from clusterld.store import Store, get_holder
 
 # rdflib 7's JSON-LD parser builds a ConjunctiveGraph, which rdflib itself deprecates
@@ -307,3 +308,26 @@ def test_home_page_embeds_the_schema_org_dataset(
     datasets = [d for d in map(json.loads, scripts) if d.get("@type") == "Dataset"]
     assert datasets == [metadata.schema_org_dataset(store, app.config, lang=lang)]
     assert '<link rel="sitemap"' in page
+
+
+def test_publisher_settings_reach_the_catalog(make_app: Callable[..., Flask]) -> None:
+    """The publisher, contact and frequency are the deployment's, not hard-coded."""
+    app = make_app(
+        PUBLISHER_NAME="Департамент образования Томской области",
+        PUBLISHER_URL="https://publisher.example.org/",
+        CONTACT_EMAIL="opendata@publisher.example.org",
+        UPDATE_FREQUENCY="ANNUAL",
+    )
+    catalog = Graph().parse(
+        data=app.test_client()
+        .get("/catalog", headers={"Accept": "text/turtle"})
+        .get_data(as_text=True),
+        format="turtle",
+    )
+    names = {str(name) for name in catalog.objects(None, FOAF.name)}
+    assert "Департамент образования Томской области" in names
+    assert (None, FOAF.homepage, URIRef("https://publisher.example.org/")) in catalog
+    emails = {str(value) for value in catalog.objects(None, VCARD.hasEmail)}
+    assert "mailto:opendata@publisher.example.org" in emails
+    frequency = URIRef("http://publications.europa.eu/resource/authority/frequency/ANNUAL")
+    assert (None, DCTERMS.accrualPeriodicity, frequency) in catalog

@@ -83,10 +83,13 @@ def test_rdflib_dereferences_hash_and_other_iris(
 
 def test_home_page_is_served_to_browsers(server: tuple[str, subprocess.Popen[bytes]]) -> None:
     base, _ = server
-    request = urllib.request.Request(base, headers={"Accept": "text/html"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        page = response.read().decode()
-    assert "Industrial Cluster" in page or "Промышленный кластер" in page
+    for language, name in (("en", "Industrial Cluster"), ("ru", "Промышленный кластер")):
+        headers = {"Accept": "text/html", "Accept-Language": language}
+        request = urllib.request.Request(base, headers=headers)
+        with urllib.request.urlopen(request, timeout=10) as response:
+            page = response.read().decode()
+        assert f'<html lang="{language}">' in page
+        assert name in page
 
 
 def test_sigterm_stops_the_server_with_exit_code_0(
