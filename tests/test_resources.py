@@ -253,6 +253,11 @@ class StubStore:
     def __init__(self, graph: Graph) -> None:
         self.base, self.union, self._cache = BASE, graph, {}
 
+    def cached(self, key: object, compute: Callable[[], object]) -> object:
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
 
 @pytest.mark.parametrize(
     ("asked", "canonical"),

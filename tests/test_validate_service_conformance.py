@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from types import SimpleNamespace
 
 import pytest
@@ -75,6 +76,11 @@ def test_an_unknown_resource_has_no_report(client: FlaskClient) -> None:
     assert response.status_code == 404
 
 
+def compute_now(key: object, compute: Callable[[], object]) -> object:
+    """A cache that never remembers: the test is about the restriction, not the caching."""
+    return compute()
+
+
 def test_a_restricted_report_keeps_only_its_focus_node() -> None:
     """Filtering the store's full report: other nodes' results stay out."""
     a, b = URIRef(f"{BASE}id/a"), URIRef(f"{BASE}id/b")
@@ -92,7 +98,7 @@ def test_a_restricted_report_keeps_only_its_focus_node() -> None:
     full = ValidationReport(False, graph, "", tuple(results))
     # just enough of a Store: data, shapes, IRIs, the report and the per-version cache
     store = SimpleNamespace(
-        report=full, iris=IRIScheme(BASE), data=Graph(), shapes=Graph(), _cache={}
+        report=full, iris=IRIScheme(BASE), data=Graph(), shapes=Graph(), cached=compute_now
     )
     found = focus_report(store, a)  # type: ignore[arg-type]
     assert not found.conforms

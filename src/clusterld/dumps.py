@@ -82,12 +82,8 @@ DUMPS: tuple[Dump, ...] = tuple(
 
 
 def cached(store: Store, key: Hashable, compute: Callable[[], T]) -> T:
-    """``compute()`` once per store version: the store is immutable, so its results are too."""
-    cache: dict[Any, Any] = store._cache
-    if key not in cache:
-        cache[key] = compute()  # a concurrent first call may compute twice: same result
-    value: T = cache[key]
-    return value
+    """``compute()`` once per store version (see :meth:`Store.cached`)."""
+    return store.cached(key, compute)
 
 
 def part_graph(store: Store, part: str) -> Graph:

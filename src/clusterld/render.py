@@ -65,10 +65,7 @@ class Document:
 
 def cached(store: Store, key: tuple[str, ...], make: Callable[[], Any]) -> Any:
     """``make()``, remembered in the store (so a reload starts afresh)."""
-    cache_key = "render|" + "|".join(key)
-    if cache_key not in store._cache:
-        store._cache[cache_key] = make()
-    return store._cache[cache_key]
+    return store.cached("render|" + "|".join(key), make)
 
 
 def choose_format(ext: str | None, formats: tuple[Format, ...] = DOCUMENT_FORMATS) -> Format:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context
 from rdflib import BNode, Dataset, Graph, URIRef
@@ -26,6 +27,7 @@ from clusterld.namespaces import IRIScheme
 from clusterld.validation import ValidationReport, validate
 
 EXTENSION_KEY = "clusterld"
+T = TypeVar("T")
 REQUEST_KEY = "clusterld_store"
 
 
@@ -49,7 +51,18 @@ class Store:
     shapes: Graph
     report: ValidationReport
     loaded_at: datetime
-    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    _cache: dict[Hashable, Any] = field(default_factory=dict, repr=False)
+
+    def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()`` once per version: the store is immutable, so its results are too.
+
+        A reload builds a new store, so nothing computed for an old version is ever served
+        with a new one.  Two concurrent first calls may both compute: same result.
+        """
+        if key not in self._cache:
+            self._cache[key] = compute()
+        value: T = self._cache[key]
+        return value
 
     @property
     def base(self) -> str:

@@ -178,11 +178,7 @@ class FocusReport:
 
 def focus_report(store: Store, node: URIRef) -> FocusReport:
     """The store's report (computed when the version was loaded) for one focus node."""
-    key = f"validation:focus:{node}"
-    if key not in store._cache:
-        store._cache[key] = _focus_report(store, node)
-    found: FocusReport = store._cache[key]
-    return found
+    return store.cached(f"validation:focus:{node}", lambda: _focus_report(store, node))
 
 
 def _focus_report(store: Store, node: URIRef) -> FocusReport:
