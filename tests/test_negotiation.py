@@ -5,8 +5,16 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
-from clusterld.formats import DOCUMENT_FORMATS, HTML, JSON_LD, N_TRIPLES, RDF_XML, TURTLE, negotiate
-from clusterld.render import DOCUMENT_ALIASES
+from clusterld.formats import (
+    DOCUMENT_ALIASES,
+    DOCUMENT_FORMATS,
+    HTML,
+    JSON_LD,
+    N_TRIPLES,
+    RDF_XML,
+    TURTLE,
+    negotiate,
+)
 
 FIREFOX = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 CHROME = (

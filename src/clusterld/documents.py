@@ -136,7 +136,7 @@ def graph_document(store: Store, name: str, parts: Mapping[str, Graph]) -> Docum
         key=f"graph:{name}",
         address=address,
         build=lambda: copy_graph(source),
-        page=lambda graph, lang: pages.vocabulary_page(store, graph, topic, lang, address),
+        page=lambda graph, lang: pages.graph_page(store, graph, topic, lang, address),
         topic=topic,
     )
 

@@ -38,6 +38,11 @@ RDF_XML = Format("rdf-xml", "application/rdf+xml", "rdf", "RDF/XML", "xml")
 HTML = Format("html", "text/html", "html", "HTML", None, ("application/xhtml+xml",))
 
 RDF_FORMATS: tuple[Format, ...] = (TURTLE, JSON_LD, N_TRIPLES, RDF_XML)
+
+DOCUMENT_ALIASES: dict[str, Format] = {"application/json": JSON_LD, "text/plain": N_TRIPLES}
+"""On documents, plain JSON clients get JSON-LD (it is JSON), and ``text/plain`` clients get
+N-Triples (its media type before RDF 1.1; rdflib still asks for it with ``format="nt"``).
+The server (render.py) and the static build's web-server configuration share this table."""
 DOCUMENT_FORMATS: tuple[Format, ...] = (*RDF_FORMATS, HTML)
 
 # SPARQL query results (SELECT and ASK), in our order of preference: JSON first.

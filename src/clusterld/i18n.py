@@ -6,6 +6,8 @@ from ``Accept-Language``; English when neither names a language we speak.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask import request
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
@@ -79,7 +81,12 @@ def language_is_explicit() -> bool:
     return request.args.get("lang") in LANGUAGES
 
 
+def pick(table: Mapping[str, tuple[str, str]], lang: str) -> dict[str, str]:
+    """The words of a (Russian, English) table in ``lang``; English for any other language."""
+    index = 0 if lang == "ru" else 1
+    return {key: pair[index] for key, pair in table.items()}
+
+
 def translator(lang: str) -> dict[str, str]:
     """The interface words in ``lang``, for templates (``t.key``)."""
-    index = 0 if lang == "ru" else 1
-    return {key: pair[index] for key, pair in MESSAGES.items()}
+    return pick(MESSAGES, lang)

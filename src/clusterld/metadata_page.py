@@ -16,6 +16,7 @@ from rdflib.namespace import DCTERMS, VOID
 
 from clusterld.addresses import Address
 from clusterld.dumps import DUMPS, PARTS, dump_files
+from clusterld.i18n import pick
 from clusterld.metadata import catalog_graph, void_graph
 from clusterld.metadata.common import SiteURLs, texts
 from clusterld.metadata.dcat import CATALOG_DESCRIPTION, CATALOG_TITLE
@@ -66,8 +67,7 @@ def metadata_document(store: Store, settings: Mapping[str, Any], kind: str) -> D
 
 
 def words(lang: str) -> dict[str, str]:
-    index = 0 if lang == "ru" else 1
-    return {key: pair[index] for key, pair in WORDS.items()}
+    return pick(WORDS, lang)
 
 
 def catalog_page(

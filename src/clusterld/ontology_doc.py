@@ -20,6 +20,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, VANN
 from rdflib.term import Node
 
 from clusterld.addresses import Address
+from clusterld.i18n import pick
 from clusterld.labels import LANGUAGES, label, local_name, term_label
 from clusterld.namespaces import STANDARD_PREFIXES
 from clusterld.store import Store
@@ -49,8 +50,7 @@ WORDS: dict[str, tuple[str, str]] = {
 
 
 def words(lang: str) -> dict[str, str]:
-    index = 0 if lang == "ru" else 1
-    return {key: pair[index] for key, pair in WORDS.items()}
+    return pick(WORDS, lang)
 
 
 def document(store: Store, lang: str, *, href: Href = str) -> dict[str, Any]:

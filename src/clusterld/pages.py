@@ -187,8 +187,8 @@ def _member(page: Page, member: Member) -> tuple[Link, list[Link], list[Link]]:
     return page.link(member.organisation), via, [page.link(m) for m in member.members]
 
 
-def vocabulary_page(store: Store, graph: Graph, topic: URIRef, lang: str, address: Address) -> str:
-    """The ontology or the shapes: the header's metadata, then one section per term."""
+def graph_page(store: Store, graph: Graph, topic: URIRef, lang: str, address: Address) -> str:
+    """A whole named graph (`/graph/<name>`): its header, then one section per subject."""
     page = Page(store, graph, lang, address)
     terms = sorted(
         (s for s in set(graph.subjects()) if isinstance(s, URIRef) and s != topic),

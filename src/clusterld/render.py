@@ -24,10 +24,10 @@ from clusterld.conformance import link_header
 from clusterld.dumps import canonical_graph
 from clusterld.errors import NotAcceptable, NotFound
 from clusterld.formats import (
+    DOCUMENT_ALIASES,
     DOCUMENT_FORMATS,
     HTML,
     JSON_LD,
-    N_TRIPLES,
     Format,
     by_suffix,
     negotiate,
@@ -35,10 +35,6 @@ from clusterld.formats import (
 from clusterld.i18n import choose_language, language_is_explicit
 from clusterld.jsonld import context_iri, from_graph
 from clusterld.store import Store, get_store
-
-DOCUMENT_ALIASES: dict[str, Format] = {"application/json": JSON_LD, "text/plain": N_TRIPLES}
-"""On documents, plain JSON clients get JSON-LD (it is JSON), and ``text/plain`` clients get
-N-Triples (its media type before RDF 1.1; rdflib still asks for it with ``format="nt"``)."""
 
 DOCUMENT_CACHE = "public, max-age=300"
 # A day, then revalidation by ETag: long enough to spare clients, not ``immutable``, since the

@@ -15,10 +15,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from clusterld.formats import DOCUMENT_FORMATS, HTML, RDF_FORMATS, Format
-
-ALIASES: dict[str, Format] = {"application/json": RDF_FORMATS[1], "text/plain": RDF_FORMATS[2]}
-"""Further media types the server maps to a format (JSON-LD, N-Triples), as render.py does."""
+from clusterld.formats import DOCUMENT_ALIASES, DOCUMENT_FORMATS, HTML, RDF_FORMATS, Format
 
 OTHER_TYPES: dict[str, str] = {
     # suffix -> media type of the other files a build writes
@@ -41,7 +38,7 @@ def accept_patterns() -> list[tuple[str, str]]:
     entries: list[tuple[str, Format]] = []
     for fmt in (*RDF_FORMATS, HTML):
         entries += [(media_type, fmt) for media_type in (fmt.media_type, *fmt.aliases)]
-        entries += [(alias, target) for alias, target in ALIASES.items() if target is fmt]
+        entries += [(alias, target) for alias, target in DOCUMENT_ALIASES.items() if target is fmt]
     return [(re.escape(media_type), fmt.suffix) for media_type, fmt in entries]
 
 

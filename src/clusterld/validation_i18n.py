@@ -110,5 +110,4 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 def translator(lang: str) -> dict[str, str]:
     """The site's words and these pages' words in ``lang``, for templates (``t.key``)."""
-    index = 0 if lang == "ru" else 1
-    return {**i18n.translator(lang), **{key: pair[index] for key, pair in MESSAGES.items()}}
+    return {**i18n.translator(lang), **i18n.pick(MESSAGES, lang)}
