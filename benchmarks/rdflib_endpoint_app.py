@@ -14,8 +14,8 @@ from rdflib import Dataset
 from rdflib_endpoint import SparqlEndpoint
 
 from clusterld import config
+from clusterld.dataset.store import load_store
 from clusterld.sparql.service import published_graphs
-from clusterld.store import load_store
 
 BASE = "https://clusterld.example/tomsk/"
 

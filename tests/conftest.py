@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 
-from clusterld.app import create_app
+from clusterld.web.app import create_app
 
 TESTS = Path(__file__).parent
 FIXTURES = TESTS / "data"

@@ -22,12 +22,12 @@ from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
 from clusterld.cli import cli
-from clusterld.documents import id_paths
-from clusterld.dumps import DUMPS, dump_files
+from clusterld.dataset.store import Store, get_holder
 from clusterld.formats import DOCUMENT_FORMATS, RDF_FORMATS
 from clusterld.metadata.common import DCAT, SPDX
-from clusterld.server_config import accept_patterns
-from clusterld.store import Store, get_holder
+from clusterld.metadata.dumps import DUMPS, dump_files
+from clusterld.publishing.server_config import accept_patterns
+from clusterld.web.documents import id_paths
 
 BASE = "http://static.example/lod/"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"

@@ -14,7 +14,7 @@ from rdflib import Graph, Literal
 from rdflib.namespace import RDF, RDFS, SH, SKOS
 
 from clusterld.cli import cli
-from clusterld.loading import parse_file
+from clusterld.dataset.loading import parse_file
 from test_shapes import BROKEN, Broken
 
 FIXTURES = Path(__file__).parent / "data"

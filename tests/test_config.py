@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from clusterld import config
-from clusterld.app import create_app
+from clusterld.web.app import create_app
 
 
 def test_environment_variables_are_read_and_path_lists_split() -> None:

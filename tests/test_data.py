@@ -17,7 +17,7 @@ from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from clusterld import config
-from clusterld.loading import load_graph
+from clusterld.dataset.loading import load_graph
 from clusterld.namespaces import ORG, ROV, SOURCE_BASE, IRIScheme
 
 FIXTURES = Path(__file__).parent / "data"

@@ -13,8 +13,8 @@ from flask import Flask
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from clusterld.dumps import DUMPS, PARTS, dump_file, dump_files, part_graph
-from clusterld.store import Store, get_holder
+from clusterld.dataset.store import Store, get_holder
+from clusterld.metadata.dumps import DUMPS, PARTS, dump_file, dump_files, part_graph
 
 # rdflib 7's JSON-LD parser builds a ConjunctiveGraph, which rdflib itself deprecates
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
@@ -78,9 +78,9 @@ def test_dumps_are_computed_once_per_version(store: Store) -> None:
 # The checksums a catalog announces must not depend on the process that computed them:
 # rdflib's default store iterates in hash order, which differs between processes.
 CHECKSUMS = """
-from clusterld.app import create_app
-from clusterld.dumps import dump_files
-from clusterld.store import get_holder
+from clusterld.web.app import create_app
+from clusterld.metadata.dumps import dump_files
+from clusterld.dataset.store import get_holder
 store = get_holder(create_app({"TESTING": True})).store
 print(" ".join(f"{name}={file.sha256}" for name, file in sorted(dump_files(store).items())))
 """
@@ -109,8 +109,8 @@ def test_dump_bytes_do_not_depend_on_the_process(store: Store) -> None:
 
 
 VERSION = """
-from clusterld.app import create_app
-from clusterld.store import get_holder
+from clusterld.web.app import create_app
+from clusterld.dataset.store import get_holder
 print(get_holder(create_app({"TESTING": True})).store.version)
 """
 

@@ -10,8 +10,8 @@ from rdflib.namespace import RDF
 
 from clusterld import config
 from clusterld.cli import cli
-from clusterld.inference import materialise
-from clusterld.loading import load_graph
+from clusterld.dataset.inference import materialise
+from clusterld.dataset.loading import load_graph
 from clusterld.namespaces import ORG, SOURCE_BASE
 
 SETTINGS = config.load()

@@ -17,8 +17,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDFS, SKOS, XSD
 
-from clusterld.jsonld import from_graph
-from clusterld.store import get_store
+from clusterld.dataset.store import get_store
+from clusterld.web.jsonld import from_graph
 
 BASE = "http://localhost/"
 CONTEXT_URL = f"{BASE}context.jsonld"

@@ -7,8 +7,8 @@ from flask import Flask
 from rdflib import URIRef
 from rdflib.namespace import RDF, SH
 
-from clusterld.labels import STANDARD_LABELS, label, literal_label, term_label
-from clusterld.store import get_store
+from clusterld.dataset.labels import STANDARD_LABELS, label, literal_label, term_label
+from clusterld.dataset.store import get_store
 
 
 def used_terms(app: Flask) -> set[URIRef]:

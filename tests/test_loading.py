@@ -9,8 +9,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDFS, XSD
 
-from clusterld.errors import InputError, RDFSyntaxError
-from clusterld.loading import (
+from clusterld.dataset.loading import (
     FORMAT_BY_SUFFIX,
     load_graph,
     parse_file,
@@ -18,6 +17,7 @@ from clusterld.loading import (
     rdf_files,
     rebase,
 )
+from clusterld.errors import InputError, RDFSyntaxError
 from clusterld.namespaces import SOURCE_BASE
 
 FIXTURES = Path(__file__).parent / "data"

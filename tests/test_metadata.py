@@ -15,12 +15,12 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, FOAF, RDF, SH, VOID, XSD
 
 from clusterld import metadata
-from clusterld.dumps import DUMPS, dump_files
+from clusterld.dataset.store import Store, get_holder
 from clusterld.metadata.common import DCAT, SPDX, media_type_iri
+from clusterld.metadata.dumps import DUMPS, dump_files
 from clusterld.metadata.statistics import namespace_of
+from clusterld.shacl.engine import validate
 from clusterld.sparql.examples import examples_graph
-from clusterld.store import Store, get_holder
-from clusterld.validation import validate
 
 # rdflib 7's JSON-LD parser builds a ConjunctiveGraph, which rdflib itself deprecates
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")

@@ -24,10 +24,10 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, VOID
 
 from clusterld import metadata
-from clusterld.dumps import DUMPS, dump_files
+from clusterld.dataset.store import Store, get_holder
 from clusterld.formats import RDF_FORMATS
 from clusterld.metadata.common import DCAT, SPDX, VCARD, SiteURLs
-from clusterld.store import Store, get_holder
+from clusterld.metadata.dumps import DUMPS, dump_files
 
 # rdflib 7's JSON-LD parser builds a ConjunctiveGraph, which rdflib itself deprecates
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")

@@ -9,10 +9,10 @@ from flask import Flask
 from rdflib import Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from clusterld import ontology_doc
-from clusterld.addresses import Address
+from clusterld.dataset.store import Store, get_holder
 from clusterld.namespaces import ORG
-from clusterld.store import Store, get_holder
+from clusterld.web.addresses import Address
+from clusterld.web.pages import ontology as ontology_doc
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 

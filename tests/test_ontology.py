@@ -8,7 +8,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS
 
 from clusterld import config
-from clusterld.loading import load_graph
+from clusterld.dataset.loading import load_graph
 from clusterld.namespaces import SOURCE_BASE, VANN, IRIScheme
 
 SCHEME = IRIScheme(SOURCE_BASE)

@@ -58,7 +58,7 @@ def test_wheel_carries_the_ontology_at_its_documented_place(names: set[str]) -> 
 
 
 def test_wheel_carries_the_package(names: set[str]) -> None:
-    assert {"clusterld/__init__.py", "clusterld/cli.py", "clusterld/loading.py"} <= names
+    assert {"clusterld/__init__.py", "clusterld/cli.py", "clusterld/dataset/loading.py"} <= names
     assert not [name for name in names if name.startswith(("tests/", "src/"))]
 
 

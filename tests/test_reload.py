@@ -11,8 +11,8 @@ import pytest
 from flask import Flask
 
 from clusterld import config
+from clusterld.dataset.store import InvalidDataError, get_holder
 from clusterld.errors import RDFSyntaxError
-from clusterld.store import InvalidDataError, get_holder
 
 ORG_FILE = "organisations.ttl"
 

@@ -12,10 +12,10 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import FOAF, RDF, RDFS, SKOS, VOID
 
-from clusterld import documents
-from clusterld.describe import describe
+from clusterld.dataset.describe import describe
+from clusterld.dataset.store import get_store
 from clusterld.namespaces import ORG
-from clusterld.store import get_store
+from clusterld.web import documents
 
 BASE = "http://localhost/"
 INDUSTRIAL = URIRef(f"{BASE}id/cluster/industrial")

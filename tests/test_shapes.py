@@ -19,9 +19,9 @@ from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
 from clusterld import config
-from clusterld.loading import load_graph, parse_file
+from clusterld.dataset.loading import load_graph, parse_file
 from clusterld.namespaces import SOURCE_BASE
-from clusterld.validation import ValidationReport, validate, validate_shapes
+from clusterld.shacl.engine import ValidationReport, validate, validate_shapes
 
 FIXTURES = Path(__file__).parent / "data"
 VALID = FIXTURES / "valid" / "minimal.ttl"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from clusterld import config
-from clusterld.loading import load_graph
-from clusterld.validation import validate
+from clusterld.dataset.loading import load_graph
+from clusterld.shacl.engine import validate
 
 
 def test_shipped_data_conforms() -> None:

@@ -17,7 +17,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS, VOID
 
-from clusterld.validation import validate
+from clusterld.shacl.engine import validate
 from sparql_support import parse_result, sparql_app
 
 # rdflib 7's JSON-LD parser builds a ConjunctiveGraph, which rdflib itself deprecates

@@ -12,7 +12,7 @@ from clusterld.config import SETTINGS
 DOC = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
 QUERIES = sorted(
     entry.name
-    for entry in (resources.files("clusterld") / "queries").iterdir()
+    for entry in (resources.files("clusterld.sparql") / "queries").iterdir()
     if entry.name.endswith(".rq")
 )
 

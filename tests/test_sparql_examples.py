@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from rdflib import Dataset, Literal, URIRef
 from rdflib.query import Result
 
+from clusterld.dataset.store import Store, get_store
 from clusterld.sparql.examples import (
     ExampleQuery,
     example_queries,
@@ -17,7 +18,6 @@ from clusterld.sparql.examples import (
     parse_example,
 )
 from clusterld.sparql.service import published_graphs
-from clusterld.store import Store, get_store
 from sparql_support import parse_result
 
 BASE = "http://localhost/"

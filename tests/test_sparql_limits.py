@@ -18,9 +18,9 @@ from urllib.parse import quote
 import pytest
 from flask import Flask
 
+from clusterld.dataset.store import get_store
 from clusterld.errors import ConfigError
 from clusterld.sparql.service import Limits, get_service
-from clusterld.store import get_store
 from sparql_support import parse_graph, parse_result, sparql_app
 
 EXPLOSIVE = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"

@@ -65,7 +65,7 @@ def test_the_page_speaks_russian(client: FlaskClient) -> None:
 
 
 def test_the_vendored_yasgui_is_served_with_its_licence(client: FlaskClient) -> None:
-    folder = resources.files("clusterld") / "static" / "yasgui"
+    folder = resources.files("clusterld.web") / "static" / "yasgui"
     assert "MIT License" in (folder / "LICENSE").read_text(encoding="utf-8")
     total = 0
     for name in ("yasgui.min.js", "yasgui.min.css", "clusterld-sparql.js"):

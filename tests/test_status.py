@@ -16,8 +16,8 @@ from rdflib.namespace import DCTERMS, RDFS
 
 from clusterld import config
 from clusterld.cli import cli
+from clusterld.dataset.store import InvalidDataError, get_holder, get_store
 from clusterld.errors import RDFSyntaxError
-from clusterld.store import InvalidDataError, get_holder, get_store
 
 BASE = "http://localhost/"
 ELESY = f"{BASE}id/org/elesy"

@@ -10,13 +10,20 @@ from flask import Flask
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SH
 
-from clusterld import shapes_doc
+from clusterld.dataset.store import Store, get_holder
 from clusterld.errors import RDFSyntaxError, UnsupportedMediaType
 from clusterld.formats import JSON_LD, N_TRIPLES, RDF_XML, TURTLE
-from clusterld.jsonld import context
 from clusterld.namespaces import ORG, SOURCE_BASE, IRIScheme
-from clusterld.store import Store, get_holder
-from clusterld.upload import (
+from clusterld.shacl.engine import ValidationReport, ValidationResult
+from clusterld.validation.service import (
+    focus_report,
+    nonconformance,
+    shapes_targeting,
+    summary,
+    term_json,
+    validate_upload,
+)
+from clusterld.validation.upload import (
     DocumentTooLarge,
     RemoteContextRefused,
     format_of_file,
@@ -26,15 +33,8 @@ from clusterld.upload import (
     limit_triples,
     read_graph,
 )
-from clusterld.validation import ValidationReport, ValidationResult
-from clusterld.validation_service import (
-    focus_report,
-    nonconformance,
-    shapes_targeting,
-    summary,
-    term_json,
-    validate_upload,
-)
+from clusterld.web.jsonld import context
+from clusterld.web.pages import shapes as shapes_doc
 
 # rdflib 7's JSON-LD parser builds a ConjunctiveGraph, which rdflib itself deprecates
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")

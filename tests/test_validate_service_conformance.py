@@ -12,8 +12,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
 from clusterld.namespaces import IRIScheme
-from clusterld.validation import ValidationReport, ValidationResult
-from clusterld.validation_service import focus_report
+from clusterld.shacl.engine import ValidationReport, ValidationResult
+from clusterld.validation.service import focus_report
 
 BASE = "http://localhost/"
 CLUSTER = "cluster/industrial"

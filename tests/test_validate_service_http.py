@@ -16,7 +16,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from werkzeug.test import TestResponse
 
-from clusterld.store import get_holder
+from clusterld.dataset.store import get_holder
 
 # rdflib 7's JSON-LD parser builds a ConjunctiveGraph, which rdflib itself deprecates
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
@@ -296,7 +296,7 @@ def test_a_document_over_the_triple_limit_is_413_and_not_validated(
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("validated a document over the limit")
 
-    monkeypatch.setattr("clusterld.validation_service.validate", refuse)
+    monkeypatch.setattr("clusterld.validation.service.validate", refuse)
     client = small_app.test_client()
     response = post(client, triples(6), "text/turtle", **{"with": "data"})
     assert response.status_code == 413

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from clusterld.app import create_app  # noqa: E402  (after __version__, which modules import)
+from clusterld.web.app import create_app  # noqa: E402  (after __version__, which modules import)
 
 __all__ = ["__version__", "create_app"]

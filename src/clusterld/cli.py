@@ -14,11 +14,11 @@ from rdflib import Graph
 from rdflib.namespace import RDF, SH
 
 from clusterld import __version__, config
+from clusterld.dataset.inference import materialise
+from clusterld.dataset.loading import load_graph
 from clusterld.errors import ClusterLDError
-from clusterld.inference import materialise
-from clusterld.loading import load_graph
-from clusterld.report import LANGUAGES, format_text
-from clusterld.validation import validate
+from clusterld.shacl.engine import validate
+from clusterld.shacl.text_report import LANGUAGES, format_text
 
 REPORT_FORMATS = {"text": None, "turtle": "turtle", "json-ld": "json-ld"}
 
@@ -107,7 +107,7 @@ def serve_command(
     The data is validated first: invalid data is never served (exit 1, with the report).
     Stops cleanly on Ctrl-C or SIGTERM.
     """
-    from clusterld.server import run_server
+    from clusterld.web.server import run_server
 
     overrides: dict[str, object] = {"BASE_URI": base_uri or _listen_base(host, port)}
     if data_paths:
@@ -142,10 +142,10 @@ def build_command(out: Path, base_uri: str, data_paths: tuple[Path, ...]) -> Non
     nginx.conf and .htaccess for content negotiation and 303 redirects.  Exit 1 if the
     data does not conform to the shapes (nothing is written).
     """
-    from clusterld.app import create_app
-    from clusterld.build import build
-    from clusterld.server import print_refusal
-    from clusterld.store import InvalidDataError
+    from clusterld.dataset.store import InvalidDataError
+    from clusterld.publishing.build import build
+    from clusterld.web.app import create_app
+    from clusterld.web.server import print_refusal
 
     overrides: dict[str, object] = {"BASE_URI": base_uri}
     if data_paths:

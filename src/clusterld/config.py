@@ -27,11 +27,12 @@ class Setting:
 def dataset_root() -> Path:
     """The folder that holds ``ontology/``, ``data/`` and ``shapes/``.
 
-    An installed wheel carries them inside the package (``clusterld/dataset``); a source
-    checkout (editable install, tests) has them at the top of the repository.
+    An installed wheel carries them inside the package, beside the code that loads them
+    (``clusterld/dataset/{ontology,data,shapes}``); a source checkout (editable install,
+    tests) has them at the top of the repository.
     """
-    packaged = Path(str(resources.files("clusterld"))) / "dataset"
-    if packaged.is_dir():
+    packaged = Path(str(resources.files("clusterld.dataset")))
+    if (packaged / "shapes").is_dir():
         return packaged
     return Path(__file__).resolve().parents[2]
 

@@ -1,19 +1,15 @@
-"""The words of the user interface in Russian and English, and the choice between them.
+"""The languages ClusterLD speaks and the words of its user interface in each.
 
-The page language comes from ``?lang=`` when given (the switch link sets it), otherwise
-from ``Accept-Language``; English when neither names a language we speak.
+Nothing here knows about requests: :mod:`clusterld.web.language` chooses the language of a
+page; reports, pages and the CLI pick their words from these tables.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import request
-from werkzeug.datastructures import LanguageAccept
-from werkzeug.http import parse_accept_header
-
-from clusterld.labels import LANGUAGES
-
+LANGUAGES: tuple[str, ...] = ("ru", "en")
+"""The languages of labels, pages and reports, in the order labels are written."""
 DEFAULT_LANGUAGE = "en"
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -61,24 +57,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "RDF/XML, HTML.",
     ),
 }
-
-
-def choose_language() -> str:
-    """The language of the page for the current request."""
-    asked = request.args.get("lang")
-    if asked in LANGUAGES:
-        return asked
-    header = request.headers.get("Accept-Language")
-    if header:
-        best = parse_accept_header(header, LanguageAccept).best_match(LANGUAGES)
-        if best:
-            return best
-    return DEFAULT_LANGUAGE
-
-
-def language_is_explicit() -> bool:
-    """Whether the reader chose the language with ``?lang=`` (links then keep it)."""
-    return request.args.get("lang") in LANGUAGES
 
 
 def pick(table: Mapping[str, tuple[str, str]], lang: str) -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 The files in ``ontology/``, ``data/`` and ``shapes/`` are written under one placeholder
 base, :data:`SOURCE_BASE`.  When they are loaded, every IRI under that base is rewritten to
-the base the dataset is published under (see :func:`clusterld.loading.rebase`), so the same
+the base the dataset is published under (see :func:`clusterld.dataset.loading.rebase`), so the same
 files serve any host.  Standard vocabularies keep their own, fixed namespaces.
 """
 

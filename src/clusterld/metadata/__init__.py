@@ -5,10 +5,15 @@ Portals never read the README: DCAT-AP harvesters read ``/catalog``, the LOD clo
 All three describe the dataset IRI ``{base}id/dataset`` with what the data itself says
 about it, so metadata and data agree; statistics, checksums and dates come from one store
 version and are cached on it, so they change exactly when the version does.  No Flask here:
-every function takes a :class:`~clusterld.store.Store` and the settings mapping (``app.config``).
+every function takes a :class:`~clusterld.dataset.store.Store` and the settings mapping
+(``app.config``).
 
 For the SPARQL endpoint: ``metadata_graph(store, app.config)`` is the graph to serve as the
-named graph ``metadata_graph_name(store)`` (``{base}graph/metadata``).
+named graph ``metadata_graph_name(store)`` (``{base}graph/metadata``).  ``dumps`` writes the
+downloadable files with their checksums; ``statistics`` counts what VoID reports.
+
+May import: the foundation modules, :mod:`clusterld.dataset` and :mod:`clusterld.sparql`
+(the example queries are published in the metadata).
 """
 
 from __future__ import annotations
@@ -18,13 +23,13 @@ from typing import Any
 
 from rdflib import Graph, URIRef
 
-from clusterld.dumps import cached
+from clusterld.dataset.store import Store
 from clusterld.metadata.common import Profile, SiteURLs, new_graph
 from clusterld.metadata.dcat import build_catalog
+from clusterld.metadata.dumps import cached
 from clusterld.metadata.schema_org import build_dataset
 from clusterld.metadata.void import build_void
 from clusterld.sparql.examples import examples_graph
-from clusterld.store import Store
 
 METADATA_GRAPH_PATH = "graph/metadata"
 """The metadata graph's name, under the base."""

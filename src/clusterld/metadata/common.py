@@ -15,9 +15,9 @@ from typing import Any
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
 
+from clusterld.dataset.store import Store
 from clusterld.errors import ConfigError
 from clusterld.namespaces import STANDARD_PREFIXES
-from clusterld.store import Store
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")  # open: rdflib's closed DCAT lacks DCAT 3 terms
 DCATAP = Namespace("http://data.europa.eu/r5r/")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
 
-from clusterld.dumps import DUMPS, PARTS, Dump, DumpFile, dump_files, part_graph
+from clusterld.dataset.store import Store
 from clusterld.metadata.common import (
     ADMS,
     ATTRIBUTION,
@@ -44,7 +44,7 @@ from clusterld.metadata.common import (
     texts,
     typed,
 )
-from clusterld.store import Store
+from clusterld.metadata.dumps import DUMPS, PARTS, Dump, DumpFile, dump_files, part_graph
 
 CATALOG_TITLE = {"ru": "Каталог данных ClusterLD", "en": "ClusterLD data catalogue"}
 CATALOG_DESCRIPTION = {

@@ -12,10 +12,10 @@ from typing import Any
 
 from rdflib.namespace import DCTERMS, FOAF, RDFS, SKOS
 
-from clusterld.dumps import DUMPS, dump_files
+from clusterld.dataset.store import Store
 from clusterld.metadata.common import Profile, SiteURLs, keywords, texts
 from clusterld.metadata.dcat import CATALOG_TITLE
-from clusterld.store import Store
+from clusterld.metadata.dumps import DUMPS, dump_files
 
 
 def build_dataset(store: Store, profile: Profile, lang: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, VOID, XSD
 
-from clusterld.dumps import DUMPS, part_graph
+from clusterld.dataset.store import Store
 from clusterld.formats import RDF_FORMATS
 from clusterld.metadata.common import (
     W3C_FORMAT_IRIS,
@@ -24,8 +24,8 @@ from clusterld.metadata.common import (
     new_graph,
     texts,
 )
+from clusterld.metadata.dumps import DUMPS, part_graph
 from clusterld.metadata.statistics import Statistics, statistics, vocabularies
-from clusterld.store import Store
 
 DESCRIPTION_TITLE = {
     "ru": "Описание VoID набора данных ClusterLD",

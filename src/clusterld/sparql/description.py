@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, VOID, XSD
 
+from clusterld.dataset.store import Store
 from clusterld.errors import NotAcceptable
 from clusterld.formats import (
     CSV,
@@ -32,7 +33,6 @@ from clusterld.formats import (
 )
 from clusterld.sparql.protocol import GRAPH_ALIASES, format_by_parameter, not_acceptable_detail
 from clusterld.sparql.service import SparqlService
-from clusterld.store import Store
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")

@@ -1,4 +1,4 @@
-"""The example queries, kept as data in ``clusterld/queries/*.rq``, for the UI, docs and metadata.
+"""The example queries, kept as data in ``clusterld/sparql/queries/*.rq``, for the UI, docs and metadata.
 
 Each file starts with a header of comment lines ``# title@en: ...``, ``# title@ru: ...``,
 ``# description@en: ...`` and ``# description@ru: ...``, then the query.  Like the dataset
@@ -63,7 +63,7 @@ def parse_example(slug: str, text: str) -> ExampleQuery:
 
 def example_queries(base: str = SOURCE_BASE) -> tuple[ExampleQuery, ...]:
     """The example queries in file-name order, with IRIs under ``base``."""
-    folder = resources.files("clusterld") / "queries"
+    folder = resources.files("clusterld.sparql") / "queries"
     found = []
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".rq"):

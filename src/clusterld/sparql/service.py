@@ -18,6 +18,7 @@ from typing import Any
 from flask import Flask, current_app
 from rdflib import Graph
 
+from clusterld.dataset.store import Store, get_holder
 from clusterld.errors import ConfigError, NotAcceptable
 from clusterld.formats import SPARQL_JSON, Format
 from clusterld.sparql.engine import QueryJob, QueryProblem, Snapshot
@@ -32,7 +33,6 @@ from clusterld.sparql.pool import (
 from clusterld.sparql.protocol import READ_ONLY, Operation, choose_format
 from clusterld.sparql.results import Rendered
 from clusterld.sparql.syntax import scan
-from clusterld.store import Store, get_holder
 
 EXTENSION_KEY = "clusterld.sparql"
 _create_lock = threading.Lock()

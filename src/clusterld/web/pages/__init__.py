@@ -1,0 +1,1 @@
+"""The HTML pages: builders that turn graphs and reports into small values for templates."""

@@ -1,0 +1,85 @@
+"""Run the application under waitress, a production WSGI server, with clean shutdown."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Mapping
+from types import FrameType
+from typing import Any
+
+import click
+
+from clusterld.dataset.store import InvalidDataError, StoreHolder, get_holder, get_store
+from clusterld.errors import ClusterLDError
+from clusterld.web.app import create_app
+
+log = logging.getLogger("clusterld")
+
+
+def run_server(overrides: Mapping[str, Any], *, host: str, port: int, threads: int) -> int:
+    """Load, validate and serve the dataset until Ctrl-C or SIGTERM; return an exit code."""
+    from waitress import create_server
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        app = create_app(overrides)
+    except InvalidDataError as error:
+        print_refusal(error)
+        return 1
+    except ClusterLDError as error:
+        click.echo(f"error: {error.detail}", err=True)
+        return 2
+    server = create_server(app, host=host, port=port, threads=threads, ident="ClusterLD")
+    with app.app_context():
+        store = get_store()
+        log.info(
+            "Serving %d triples at http://%s:%s/ (base IRI %s)",
+            len(store.data),
+            host,
+            server.effective_port,
+            store.base,
+        )
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt  # waitress closes its sockets on this, as on Ctrl-C
+
+    holder = get_holder(app)
+
+    def reload(signum: int, frame: FrameType | None) -> None:
+        threading.Thread(target=reload_dataset, args=(holder,), name="reload").start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, reload)
+    try:
+        server.run()  # returns once a signal has interrupted it (waitress swallows the signal)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    log.info("Stopped")
+    return 0
+
+
+def print_refusal(error: InvalidDataError) -> None:
+    """Print why the data was refused: the same readable report as ``clusterld validate``."""
+    click.echo("error: the data does not conform to the shapes; nothing is served.", err=True)
+    click.echo(error.report.text, err=True)
+
+
+def reload_dataset(holder: StoreHolder) -> None:
+    """Reload on SIGHUP: publish the new version if it conforms, else keep the old one."""
+    log.info("Reloading the dataset")
+    try:
+        store = holder.reload()
+    except InvalidDataError as error:
+        log.error(
+            "Reload refused, still serving version %s:\n%s", holder.store.version, error.report.text
+        )
+    except ClusterLDError as error:
+        log.error(
+            "Reload refused, still serving version %s: %s", holder.store.version, error.detail
+        )
+    else:
+        log.info("Now serving version %s (%d triples)", store.version, len(store.data))
