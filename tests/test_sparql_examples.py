@@ -11,13 +11,13 @@ from rdflib import Dataset, Literal, URIRef
 from rdflib.query import Result
 
 from clusterld.dataset.store import Store, get_store
+from clusterld.metadata import published_graphs
 from clusterld.sparql.examples import (
     ExampleQuery,
     example_queries,
     examples_graph,
     parse_example,
 )
-from clusterld.sparql.service import published_graphs
 from sparql_support import parse_result
 
 BASE = "http://localhost/"

@@ -12,7 +12,8 @@ from flask.testing import FlaskClient
 from rdflib import URIRef
 
 from clusterld.dataset.store import get_holder, get_store
-from clusterld.sparql.service import get_service, published_graphs
+from clusterld.metadata import published_graphs
+from clusterld.sparql.service import get_service
 from sparql_support import parse_graph, parse_result
 
 SELECT = "SELECT ?s WHERE { ?s a ?class } LIMIT 1"

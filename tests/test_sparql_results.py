@@ -19,7 +19,7 @@ from rdflib.query import Result
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 
 from clusterld.dataset.store import Store, get_store
-from clusterld.sparql.service import published_graphs
+from clusterld.metadata import published_graphs
 from sparql_support import parse_graph, parse_result
 
 # rdflib 7's JSON-LD parser builds a ConjunctiveGraph, which rdflib itself deprecates

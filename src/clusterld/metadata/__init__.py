@@ -30,6 +30,7 @@ from clusterld.metadata.dumps import cached
 from clusterld.metadata.schema_org import build_dataset
 from clusterld.metadata.void import build_void
 from clusterld.sparql.examples import examples_graph
+from clusterld.sparql.service import GraphSource, store_graphs
 
 METADATA_GRAPH_PATH = "graph/metadata"
 """The metadata graph's name, under the base."""
@@ -86,3 +87,15 @@ __all__ = [
     "schema_org_dataset",
     "void_graph",
 ]
+
+
+def published_graphs(settings: Mapping[str, Any]) -> GraphSource:
+    """What SPARQL queries run over: the store's graphs plus the metadata graph (VoID, DCAT
+    catalog, example queries), so that harvesters can query the metadata too."""
+
+    def source(store: Store) -> dict[str, Graph]:
+        graphs = store_graphs(store)
+        graphs[str(metadata_graph_name(store))] = metadata_graph(store, settings)
+        return graphs
+
+    return source

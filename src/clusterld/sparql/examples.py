@@ -1,4 +1,4 @@
-"""The example queries, kept as data in ``clusterld/sparql/queries/*.rq``, for the UI, docs and metadata.
+"""The example queries, kept as data in ``sparql/queries/*.rq``, for the UI, docs and metadata.
 
 Each file starts with a header of comment lines ``# title@en: ...``, ``# title@ru: ...``,
 ``# description@en: ...`` and ``# description@ru: ...``, then the query.  Like the dataset

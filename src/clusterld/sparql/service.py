@@ -35,6 +35,7 @@ from clusterld.sparql.results import Rendered
 from clusterld.sparql.syntax import scan
 
 EXTENSION_KEY = "clusterld.sparql"
+GRAPH_SOURCE_KEY = "clusterld.sparql.graphs"
 _create_lock = threading.Lock()
 
 GraphSource = Callable[[Store], Mapping[str, Graph]]
@@ -100,18 +101,6 @@ def store_graphs(store: Store) -> dict[str, Graph]:
         graph = getattr(store, part, None)
         graphs[str(name)] = graph if isinstance(graph, Graph) else store.dataset.graph(name)
     return graphs
-
-
-def published_graphs(settings: Mapping[str, Any]) -> GraphSource:
-    """The store's graphs plus the metadata graph (VoID, DCAT catalog, example queries)."""
-    from clusterld.metadata import metadata_graph, metadata_graph_name
-
-    def source(store: Store) -> dict[str, Graph]:
-        graphs = store_graphs(store)
-        graphs[str(metadata_graph_name(store))] = metadata_graph(store, settings)
-        return graphs
-
-    return source
 
 
 @dataclass(frozen=True)
@@ -250,6 +239,11 @@ class SparqlService:
         self.pool.close()
 
 
+def init_app(app: Flask, *, graph_source: GraphSource = store_graphs) -> None:
+    """Say which graphs an application's queries run over (its service starts on first use)."""
+    app.extensions[GRAPH_SOURCE_KEY] = graph_source
+
+
 def get_service(app: Flask | None = None) -> SparqlService:
     """The SPARQL service of an application (the current one by default), created on first use."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
@@ -258,9 +252,8 @@ def get_service(app: Flask | None = None) -> SparqlService:
         with _create_lock:
             service = app.extensions.get(EXTENSION_KEY)
             if service is None:
-                service = SparqlService(
-                    Limits.from_settings(app.config), graph_source=published_graphs(app.config)
-                )
+                source: GraphSource = app.extensions.get(GRAPH_SOURCE_KEY, store_graphs)
+                service = SparqlService(Limits.from_settings(app.config), graph_source=source)
                 app.extensions[EXTENSION_KEY] = service
                 service.warm_up(get_holder(app).store)
     return service

@@ -10,6 +10,8 @@ from flask import Flask
 from clusterld import config
 from clusterld.dataset import store
 from clusterld.errors import register_error_handlers
+from clusterld.metadata import published_graphs
+from clusterld.sparql import service as sparql_service
 from clusterld.web import cors, proxy
 from clusterld.web.views import register_blueprints
 
@@ -31,6 +33,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(settings)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     store.init_app(app)
+    sparql_service.init_app(app, graph_source=published_graphs(app.config))
     register_error_handlers(app)
     cors.init_app(app)
     register_blueprints(app)
