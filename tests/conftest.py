@@ -23,12 +23,15 @@ FIXTURES = TESTS / "data"
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _no_clusterld_environment() -> Iterator[None]:
-    """A developer's own CLUSTERLD_* settings must not change what the tests see."""
+def _no_clusterld_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A developer's own CLUSTERLD_* settings must not change what the tests see, and the
+    versions the tests publish go to a cache of the session's own (subprocesses inherit it)."""
     saved = {k: v for k, v in os.environ.items() if k.startswith("CLUSTERLD_")}
     for name in saved:
         del os.environ[name]
+    os.environ["CLUSTERLD_CACHE_DIR"] = str(tmp_path_factory.mktemp("publish-cache"))
     yield
+    del os.environ["CLUSTERLD_CACHE_DIR"]
     os.environ.update(saved)
 
 

@@ -24,7 +24,7 @@ ALLOWED: dict[str, set[str]] = {
     "validation": {"foundation", "shacl", "dataset"},
     "sparql": {"foundation", "dataset"},
     "metadata": {"foundation", "dataset", "sparql"},
-    "publishing": {"foundation", "dataset", "metadata"},
+    "publishing": {"foundation", "shacl", "dataset", "sparql", "metadata"},
     "web": {
         "foundation",
         "shacl",

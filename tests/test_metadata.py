@@ -246,7 +246,9 @@ def test_catalog_names_themes_languages_and_place(store: Store, catalog: Graph) 
 
 
 def test_metadata_changes_with_the_version(store: Store, settings: dict[str, Any]) -> None:
-    later = dataclasses.replace(store, loaded_at=store.loaded_at + timedelta(days=1), _cache={})
+    published = (store.loaded_at + timedelta(days=1)).isoformat()
+    manifest = dataclasses.replace(store.manifest, published_at=published)
+    later = dataclasses.replace(store, manifest=manifest, _cache={})
     before = metadata.catalog_graph(store, settings).value(
         URIRef(f"{store.base}catalog"), DCTERMS.modified
     )

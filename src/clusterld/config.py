@@ -47,6 +47,16 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         "Base IRI the dataset is published under (default: the address the server listens on).",
     ),
+    Setting(
+        "STORE",
+        None,
+        "Folder of a published store to serve (clusterld publish); unset: publish into the cache.",
+    ),
+    Setting(
+        "CACHE_DIR",
+        None,
+        "Where serve publishes when given no store (default: ~/.cache/clusterld).",
+    ),
     Setting("SPARQL_TIMEOUT", 10, "Seconds a SPARQL query may run; then it is stopped (503)."),
     Setting(
         "SPARQL_MAX_ROWS",

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pyoxigraph import Store as OxStore
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 from rdflib.term import Node
@@ -86,3 +87,35 @@ def _add_super_types(data: Graph, superclasses: dict[Node, set[Node]]) -> None:
     for thing, cls in typed:
         for sup in superclasses.get(cls, ()):
             data.add((thing, RDF.type, sup))
+
+
+def materialise_in_store(store: OxStore, graph: str, ontology: Graph) -> None:
+    """The same entailments as :func:`materialise`, added inside an Oxigraph store.
+
+    For publishing large data: each rule is one SPARQL update run by Oxigraph, in the same
+    order as :func:`materialise` (super-types, memberships, inverses), so the result is the
+    same set of triples (a test compares the two on every fixture).
+    """
+    g = f"<{graph}>"
+    pairs = sorted(
+        (str(cls), str(sup))
+        for cls, sups in _superclasses(ontology).items()
+        if isinstance(cls, URIRef)
+        for sup in sups
+        if isinstance(sup, URIRef)
+    )
+    if pairs:
+        values = " ".join(f"(<{cls}> <{sup}>)" for cls, sup in pairs)
+        store.update(
+            f"INSERT {{ GRAPH {g} {{ ?s a ?sup }} }} "
+            f"WHERE {{ VALUES (?c ?sup) {{ {values} }} GRAPH {g} {{ ?s a ?c }} }}"
+        )
+    store.update(
+        f"INSERT {{ GRAPH {g} {{ ?o <{ORG.hasMember}> ?m }} }} WHERE {{ GRAPH {g} {{ "
+        f"?x a <{ORG.Membership}> ; <{ORG.member}> ?m ; <{ORG.organization}> ?o }} }}"
+    )
+    for forward, backward in INVERSE_PAIRS:
+        for p, q in ((forward, backward), (backward, forward)):
+            store.update(
+                f"INSERT {{ GRAPH {g} {{ ?o <{q}> ?s }} }} WHERE {{ GRAPH {g} {{ ?s <{p}> ?o }} }}"
+            )

@@ -1,13 +1,15 @@
-"""The published dataset in memory: its graphs, loaded, rebased and validated once per version.
+"""The published dataset as a server sees it: one version, opened read-only from disk.
 
-``load_store`` works without Flask; ``init_app`` puts a store on an application and
-``get_store`` reaches it.  A reload builds a whole new :class:`Store` and swaps it in with
-one assignment, so every request sees one version, never a mix.
+A :class:`Store` is one immutable version written by ``clusterld publish`` (see
+:mod:`clusterld.dataset.versions` for the folder layout and
+:mod:`clusterld.publishing.publish` for how a version is made).  ``init_app`` puts a
+:class:`StoreHolder` on an application and ``get_store`` reaches the current version; a
+reload opens the new version completely and swaps it in with one assignment, so every
+request sees one version, never a mix.
 """
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -17,18 +19,23 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context
-from rdflib import BNode, Dataset, Graph, URIRef
-from rdflib.compare import to_canonical_graph
+from pyoxigraph import Store as OxStore
+from rdflib import Graph, URIRef
 
-from clusterld.dataset.inference import materialise
-from clusterld.dataset.loading import load_graph
+from clusterld.dataset.terms import in_memory, view
+from clusterld.dataset.versions import Manifest, StoreFolderError, read_manifest, touch
 from clusterld.errors import ClusterLDError
 from clusterld.namespaces import IRIScheme
-from clusterld.shacl.engine import ValidationReport, validate
+from clusterld.shacl.engine import ValidationReport, report_from_graph
 
 EXTENSION_KEY = "clusterld"
 T = TypeVar("T")
 REQUEST_KEY = "clusterld_store"
+
+PARTS = ("data", "ontology", "shapes", "metadata")
+UNION = URIRef("urn:x-clusterld:union")
+"""The name of the rdflib view that merges data, ontology and shapes (never in the store)."""
+"""The named graphs of a version; the default graph is their RDF merge."""
 
 
 class InvalidDataError(ClusterLDError):
@@ -36,27 +43,40 @@ class InvalidDataError(ClusterLDError):
 
     title = "Data does not conform to the shapes"
 
-    def __init__(self, report: ValidationReport) -> None:
-        super().__init__(report.text)
+    def __init__(self, report: ValidationReport, readable: str | None = None) -> None:
+        super().__init__(readable or report.text)
         self.report = report
+
+
+class StoreUnavailable(ClusterLDError):
+    """No published version can be opened (none yet, or the folder is not a store)."""
+
+    status = 503
+    title = "No published version"
 
 
 @dataclass(frozen=True, eq=False)
 class Store:
-    """One immutable version of the published dataset."""
+    """One published version of the dataset.
+
+    The triples stay on disk (Oxigraph): ``data`` and ``union`` are rdflib views whose
+    lookups are quad lookups in the store, so opening costs the same at any size and every
+    process that opens the version shares it through the operating system's page cache.
+    The ontology, the shapes and the metadata are small and read into memory on first use.
+    What publishing computed (counts, statistics, dumps, the validation report) is in the
+    manifest and the version's files.
+    """
 
     iris: IRIScheme
-    data: Graph
-    ontology: Graph
-    shapes: Graph
-    report: ValidationReport
-    loaded_at: datetime
+    folder: Path
+    manifest: Manifest
+    oxigraph: OxStore = field(repr=False)
     _cache: dict[Hashable, Any] = field(default_factory=dict, repr=False)
 
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()`` once per version: the store is immutable, so its results are too.
 
-        A reload builds a new store, so nothing computed for an old version is ever served
+        A reload opens a new store, so nothing computed for an old version is ever served
         with a new one.  Two concurrent first calls may both compute: same result.
         """
         if key not in self._cache:
@@ -68,76 +88,94 @@ class Store:
     def base(self) -> str:
         return self.iris.base
 
+    @property
+    def version(self) -> str:
+        """A fingerprint of the version's inputs: the same in every process and after a
+        restart, so ETags agree between server processes and survive restarts."""
+        return self.manifest.version
+
+    @cached_property
+    def loaded_at(self) -> datetime:
+        """When this version was published (not when a process opened it)."""
+        return datetime.fromisoformat(self.manifest.published_at)
+
+    @property
+    def oxigraph_path(self) -> Path:
+        return self.folder / "oxigraph"
+
     @cached_property
     def graph_names(self) -> dict[str, URIRef]:
-        """The named graph of each part of the dataset (the default graph is their union)."""
-        return {
-            "data": URIRef(f"{self.base}graph/data"),
-            "ontology": URIRef(f"{self.base}graph/ontology"),
-            "shapes": URIRef(f"{self.base}graph/shapes"),
-        }
+        """The named graph of each part of the dataset (the default graph is their merge)."""
+        return graph_names(self.base)
+
+    @cached_property
+    def data(self) -> Graph:
+        """The instance data: a view of its named graph in the store."""
+        return self._view(self.graph_names["data"])
 
     @cached_property
     def union(self) -> Graph:
-        """Data, ontology and shapes in one graph: what resource documents describe."""
-        graph = Graph()
-        for part in (self.data, self.ontology, self.shapes):
-            graph += part
-        for prefix, namespace in self.iris.prefixes().items():
-            graph.bind(prefix, namespace, replace=True)
-        return graph
+        """Data, ontology and shapes: what resource documents describe (the metadata has
+        documents of its own: the catalog, the VoID)."""
+        parts = tuple(self.graph_names[part] for part in ("data", "ontology", "shapes"))
+        return view(self.oxigraph, UNION, self.iris.prefixes(), merge=parts)
 
     @cached_property
-    def dataset(self) -> Dataset:
-        """The graphs as an RDF dataset, one named graph per part."""
-        dataset = Dataset()
-        for name, part in (
-            ("data", self.data),
-            ("ontology", self.ontology),
-            ("shapes", self.shapes),
-        ):
-            named = dataset.graph(self.graph_names[name])
-            for triple in part:
-                named.add(triple)
-        return dataset
+    def ontology(self) -> Graph:
+        return self._in_memory(self.graph_names["ontology"])
 
     @cached_property
-    def version(self) -> str:
-        """A short fingerprint of the content: changes whenever any triple changes.
+    def shapes(self) -> Graph:
+        return self._in_memory(self.graph_names["shapes"])
 
-        The same content has the same version in every process (blank nodes are labelled
-        canonically), so that ETags survive a restart and agree between server processes.
-        """
-        digest = hashlib.sha256()
-        for part in (self.data, self.ontology, self.shapes):
-            has_bnodes = any(isinstance(term, BNode) for triple in part for term in triple)
-            source = to_canonical_graph(part) if has_bnodes else part
-            for line in sorted(source.serialize(format="nt").splitlines()):
-                digest.update(line.encode("utf-8"))
-        return digest.hexdigest()[:16]
+    @cached_property
+    def metadata(self) -> Graph:
+        """The metadata published with the version (VoID, DCAT catalog, example queries)."""
+        return self._in_memory(self.graph_names["metadata"])
+
+    @cached_property
+    def report(self) -> ValidationReport:
+        """The validation report of the data, as written when the version was published."""
+        return read_report(self.folder / "report.ttl", conforms=self.manifest.conforms)
+
+    def triple_count(self, part: str) -> int:
+        """How many triples a part holds (from the manifest: counting costs nothing)."""
+        return int(self.manifest.triples.get(part, 0))
+
+    def _view(self, name: URIRef) -> Graph:
+        return view(self.oxigraph, name, self.iris.prefixes())
+
+    def _in_memory(self, name: URIRef) -> Graph:
+        return in_memory(self.oxigraph, name, self.iris.prefixes())
 
 
-def load_store(settings: dict[str, Any]) -> Store:
-    """Load, rebase and validate the dataset that ``settings`` name.
+def graph_names(base: str) -> dict[str, URIRef]:
+    """The named graph of each part of a dataset published under ``base``."""
+    return {part: URIRef(f"{base}graph/{part}") for part in PARTS}
 
-    :raises InvalidDataError: the data does not conform to the shapes.
-    :raises clusterld.errors.InputError: a file cannot be read or parsed.
+
+def open_version(folder: Path, *, writable: OxStore | None = None) -> Store:
+    """Open a published version read-only (or wrap the store that a publish is writing).
+
+    :raises StoreUnavailable: the folder holds no complete version, or its store cannot be
+        opened.
     """
-    iris = IRIScheme(settings["BASE_URI"])
-    source_base = settings["SOURCE_BASE"]
+    try:
+        manifest = read_manifest(folder)
+        oxigraph = writable or OxStore.read_only(str(folder / "oxigraph"))
+    except (StoreFolderError, OSError) as error:
+        raise StoreUnavailable(str(error)) from None
+    if writable is None:
+        touch(folder)
+    return Store(IRIScheme(manifest.base), folder, manifest, oxigraph)
 
-    def load(key: str) -> Graph:
-        return load_graph([Path(p) for p in settings[key]], source_base=source_base, base=iris.base)
 
-    data, ontology, shapes = load("DATA_PATHS"), load("ONTOLOGY_PATHS"), load("SHAPES_PATHS")
-    materialise(data, ontology)
-    report = validate(data, shapes)
-    if not report.conforms:
-        raise InvalidDataError(report)
-    for graph in (data, ontology, shapes):
-        for prefix, namespace in iris.prefixes().items():
-            graph.bind(prefix, namespace, replace=True)
-    return Store(iris, data, ontology, shapes, report, datetime.now(UTC))
+def read_report(path: Path, *, conforms: bool) -> ValidationReport:
+    """A validation report written by the publish (an empty conforming one if absent)."""
+    graph = Graph()
+    if path.is_file():
+        graph.parse(path, format="turtle")
+    return report_from_graph(graph, conforms=conforms)
 
 
 @dataclass(frozen=True)
@@ -156,12 +194,13 @@ class StoreHolder:
     """Holds the current store of an application and swaps in new versions atomically.
 
     Readers take ``holder.store`` once per request and use that version throughout; a reload
-    builds and validates a complete new :class:`Store` before one assignment publishes it.
+    asks ``load`` for a complete new :class:`Store` (published and validated, or opened from
+    the store folder) before one assignment makes it current.
     """
 
-    def __init__(self, store: Store, settings: dict[str, Any]) -> None:
+    def __init__(self, store: Store, load: Callable[[], Store]) -> None:
         self._store = store
-        self._settings = settings
+        self._load = load
         self._lock = threading.Lock()
         self.last_failure: ReloadFailure | None = None
 
@@ -170,14 +209,14 @@ class StoreHolder:
         return self._store
 
     def reload(self) -> Store:
-        """Load the dataset again; publish it only if it loads and conforms.
+        """Load the dataset again; make it current only if it loads and conforms.
 
         :raises ClusterLDError: the new version was refused (and ``last_failure`` says why);
             the version already published stays in place.
         """
         with self._lock:
             try:
-                store = load_store(self._settings)
+                store = self._load()
             except ClusterLDError as error:
                 self.last_failure = ReloadFailure(datetime.now(UTC), error)
                 raise
@@ -186,10 +225,9 @@ class StoreHolder:
             return store
 
 
-def init_app(app: Flask) -> None:
-    """Load the dataset named by the app's configuration and attach it to the app."""
-    settings = dict(app.config)
-    app.extensions[EXTENSION_KEY] = StoreHolder(load_store(settings), settings)
+def init_app(app: Flask, load: Callable[[], Store]) -> None:
+    """Open the version that ``load`` gives and attach it (and how to reload) to the app."""
+    app.extensions[EXTENSION_KEY] = StoreHolder(load(), load)
 
 
 def get_holder(app: Flask | None = None) -> StoreHolder:

@@ -90,12 +90,9 @@ __all__ = [
 
 
 def published_graphs(settings: Mapping[str, Any]) -> GraphSource:
-    """What SPARQL queries run over: the store's graphs plus the metadata graph (VoID, DCAT
-    catalog, example queries), so that harvesters can query the metadata too."""
+    """What SPARQL queries run over: every part of the published store, the metadata graph
+    (VoID, DCAT catalog, example queries, written when the version was published) included.
 
-    def source(store: Store) -> dict[str, Graph]:
-        graphs = store_graphs(store)
-        graphs[str(metadata_graph_name(store))] = metadata_graph(store, settings)
-        return graphs
-
-    return source
+    ``settings`` are those the version was published with; they are already in the store.
+    """
+    return store_graphs

@@ -9,18 +9,34 @@ once per :class:`~clusterld.dataset.store.Store` and cached on it.  No Flask her
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
+import heapq
+import itertools
 import json
+import shutil
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
+from pyoxigraph import NamedNode, RdfFormat, serialize
+from pyoxigraph import Store as OxStore
 from rdflib import BNode, Graph
 from rdflib.compare import to_canonical_graph
 
 from clusterld.dataset.store import Store
+from clusterld.dataset.versions import DumpEntry
 from clusterld.formats import JSON_LD, N_TRIPLES, RDF_FORMATS, Format
+
+OX_FORMATS = {
+    "turtle": RdfFormat.TURTLE,
+    "json-ld": RdfFormat.JSON_LD,
+    "n-triples": RdfFormat.N_TRIPLES,
+    "rdf-xml": RdfFormat.RDF_XML,
+}
+"""Oxigraph's serialiser for each format of :data:`clusterld.formats.RDF_FORMATS`, by name."""
 
 T = TypeVar("T")
 
@@ -59,15 +75,16 @@ class Dump:
 
 @dataclass(frozen=True)
 class DumpFile:
-    """The bytes of a dump for one store version, with what the catalog announces about them."""
+    """A dump written when a version was published, with what the catalog announces."""
 
     dump: Dump
-    body: bytes
+    path: Path
     sha256: str
+    byte_size: int
 
     @property
-    def byte_size(self) -> int:
-        return len(self.body)
+    def body(self) -> bytes:
+        return self.path.read_bytes()
 
 
 DUMPS: tuple[Dump, ...] = tuple(
@@ -93,8 +110,22 @@ def part_graph(store: Store, part: str) -> Graph:
 
 
 def dump_files(store: Store) -> dict[str, DumpFile]:
-    """Every dump of this store version by file name, serialised once and cached."""
-    return cached(store, ("dumps", "files"), lambda: _serialise_all(store))
+    """Every dump of this store version by file name (written when it was published)."""
+
+    def read() -> dict[str, DumpFile]:
+        by_name = {dump.name: dump for dump in DUMPS}
+        return {
+            entry.name: DumpFile(
+                by_name[entry.name],
+                store.folder / "dumps" / entry.name,
+                entry.sha256,
+                entry.byte_size,
+            )
+            for entry in store.manifest.dumps
+            if entry.name in by_name
+        }
+
+    return cached(store, ("dumps", "files"), read)
 
 
 def dump_file(store: Store, name: str) -> DumpFile | None:
@@ -102,17 +133,74 @@ def dump_file(store: Store, name: str) -> DumpFile | None:
     return dump_files(store).get(name)
 
 
-def _serialise_all(store: Store) -> dict[str, DumpFile]:
-    files: dict[str, DumpFile] = {}
-    canonical = {part: canonical_graph(part_graph(store, part), store) for part in PARTS}
+def write_dumps(
+    source: OxStore, graphs: dict[str, str], folder: Path, prefixes: dict[str, str]
+) -> list[DumpEntry]:
+    """Write every dump of a version being published, from its Oxigraph store.
+
+    Written once per version, so their bytes never change while the version is served;
+    Oxigraph serialises them (rdflib would take minutes at a million triples).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    entries: list[DumpEntry] = []
     for dump in DUMPS:
-        plain = f"{PARTS[dump.part]}.{dump.format.suffix}"
+        path = folder / dump.name
         if dump.gzipped:
-            body = gzip.compress(files[plain].body, compresslevel=9, mtime=0)
+            plain = folder / f"{PARTS[dump.part]}.{dump.format.suffix}"
+            with (
+                open(plain, "rb") as source_file,
+                open(path, "wb") as raw,
+                gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as packed,
+            ):
+                shutil.copyfileobj(source_file, packed, 1 << 20)
         else:
-            body = serialise(canonical[dump.part], dump.format)
-        files[dump.name] = DumpFile(dump, body, hashlib.sha256(body).hexdigest())
-    return files
+            quads = source.quads_for_pattern(None, None, None, NamedNode(graphs[dump.part]))
+            serialize(
+                (quad.triple for quad in quads),
+                output=str(path),
+                format=OX_FORMATS[dump.format.name],
+                prefixes=prefixes if dump.format != N_TRIPLES else None,
+            )
+            if dump.format == N_TRIPLES:
+                sort_lines(path)
+        entries.append(
+            DumpEntry(
+                name=dump.name,
+                part=dump.part,
+                format=dump.format.name,
+                gzipped=dump.gzipped,
+                byte_size=path.stat().st_size,
+                sha256=_sha256(path),
+            )
+        )
+    return entries
+
+
+def sort_lines(path: Path, *, chunk: int = 500_000) -> None:
+    """Sort the lines of a file in place, in bounded memory (sorted runs, then one merge).
+
+    Sorted N-Triples are the same bytes whatever order the store keeps, and two versions'
+    dumps can be compared with ``diff``.  Bytes sort as UTF-8, i.e. by code point.
+    """
+    runs: list[Path] = []
+    with open(path, "rb") as source:
+        while lines := list(itertools.islice(source, chunk)):
+            lines.sort()
+            run = path.with_name(f"{path.name}.run{len(runs)}")
+            run.write_bytes(b"".join(lines))
+            runs.append(run)
+    with contextlib.ExitStack() as stack, open(path, "wb") as target:
+        target.writelines(heapq.merge(*(stack.enter_context(open(run, "rb")) for run in runs)))
+    for run in runs:
+        run.unlink()
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def canonical_graph(graph: Graph, store: Store) -> Graph:

@@ -25,7 +25,7 @@ from clusterld.metadata.common import (
     texts,
 )
 from clusterld.metadata.dumps import DUMPS, part_graph
-from clusterld.metadata.statistics import Statistics, statistics, vocabularies
+from clusterld.metadata.statistics import Statistics, from_json
 
 DESCRIPTION_TITLE = {
     "ru": "Описание VoID набора данных ClusterLD",
@@ -55,10 +55,11 @@ def build_void(store: Store, profile: Profile) -> Graph:
         graph.add((dataset, VOID.feature, W3C_FORMAT_IRIS[fmt.name]))
     for example in example_resources(store):
         graph.add((dataset, VOID.exampleResource, example))
-    for vocabulary in sorted(vocabularies(store.data)):
+    counted, used = from_json(store.manifest.statistics)  # counted when it was published
+    for vocabulary in sorted(used):
         graph.add((dataset, VOID.vocabulary, vocabulary))
     add_dumps(graph, urls, dataset, "data")
-    add_statistics(graph, dataset, statistics(store.data, uri_space))
+    add_statistics(graph, dataset, counted)
     for part, subject in (("ontology", store.iris.ontology), ("shapes", store.iris.shapes)):
         describe_part(graph, store, urls, part, subject)
     return graph

@@ -22,6 +22,8 @@ class Snapshot:
 
     version: str
     graphs: tuple[tuple[str, bytes], ...]
+    path: str | None = None
+    """A published store to open read-only instead (its default graph is already the merge)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,8 @@ def load(snapshot: Snapshot) -> Store:
     triple once per graph that holds it, while the SPARQL default graph is a set: a triple in
     two parts (the dataset's description is in the data and in the metadata) counts once.
     """
+    if snapshot.path is not None:
+        return Store.read_only(snapshot.path)
     store = Store()
     for name, ntriples in snapshot.graphs:
         store.load(ntriples, format=RdfFormat.N_TRIPLES, to_graph=NamedNode(name))

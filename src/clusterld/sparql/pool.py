@@ -249,6 +249,7 @@ class WorkerPool:
         package_root = str(Path(__file__).resolve().parents[2])
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+        env.setdefault("MALLOC_ARENA_MAX", "2")  # fewer 64 MB arenas under the address-space cap
         command = [sys.executable, "-m", "clusterld.sparql.worker", str(theirs.fileno())]
         if self.isolate_network:
             command.append("--isolate-network")

@@ -90,17 +90,10 @@ def _boolean(value: object) -> bool:
 
 
 def store_graphs(store: Store) -> dict[str, Graph]:
-    """The named graphs of a store: one per entry of ``store.graph_names``.
-
-    Each entry names the :class:`Store` attribute that holds the graph (``data``,
-    ``ontology``, ``shapes``, and any part added later); a part without such an attribute is
-    taken from ``store.dataset``.
-    """
-    graphs: dict[str, Graph] = {}
-    for part, name in store.graph_names.items():
-        graph = getattr(store, part, None)
-        graphs[str(name)] = graph if isinstance(graph, Graph) else store.dataset.graph(name)
-    return graphs
+    """The named graphs of a store, as rdflib graphs, by name (``{base}graph/<part>``)."""
+    parts = {"data": store.data, "ontology": store.ontology, "shapes": store.shapes}
+    parts["metadata"] = store.metadata
+    return {str(store.graph_names[part]): graph for part, graph in parts.items()}
 
 
 @dataclass(frozen=True)
@@ -114,7 +107,7 @@ class Answer:
 class SparqlService:
     """Runs queries for one application; holds its worker pool and per-version caches."""
 
-    def __init__(self, limits: Limits, *, graph_source: GraphSource = store_graphs) -> None:
+    def __init__(self, limits: Limits, *, graph_source: GraphSource | None = None) -> None:
         self.limits = limits
         self.graph_source = graph_source
         self.pool = WorkerPool(
@@ -127,7 +120,7 @@ class SparqlService:
 
     def graphs(self, store: Store) -> Mapping[str, Graph]:
         """The named graphs that queries see (the default graph is their union)."""
-        return self.graph_source(store)
+        return (self.graph_source or store_graphs)(store)
 
     def cached(self, store: Store, key: str, build: Callable[[], Any]) -> Any:
         """A value derived from one store version, built once; older versions are dropped."""
@@ -141,9 +134,12 @@ class SparqlService:
         return value
 
     def snapshot(self, store: Store) -> Snapshot:
-        """The store's graphs as N-Triples, ready for the workers; built once per version."""
+        """What the workers load: the published store's folder (each worker opens it
+        read-only, so no process holds a copy), or other graphs as N-Triples."""
 
         def build() -> Snapshot:
+            if self.graph_source is None:  # the published store: workers open it from disk
+                return Snapshot(store.version, (), path=str(store.oxigraph_path))
             graphs = tuple(
                 (name, graph.serialize(format="nt", encoding="utf-8"))
                 for name, graph in self.graphs(store).items()
@@ -239,7 +235,7 @@ class SparqlService:
         self.pool.close()
 
 
-def init_app(app: Flask, *, graph_source: GraphSource = store_graphs) -> None:
+def init_app(app: Flask, *, graph_source: GraphSource | None = None) -> None:
     """Say which graphs an application's queries run over (its service starts on first use)."""
     app.extensions[GRAPH_SOURCE_KEY] = graph_source
 
@@ -252,7 +248,7 @@ def get_service(app: Flask | None = None) -> SparqlService:
         with _create_lock:
             service = app.extensions.get(EXTENSION_KEY)
             if service is None:
-                source: GraphSource = app.extensions.get(GRAPH_SOURCE_KEY, store_graphs)
+                source: GraphSource | None = app.extensions.get(GRAPH_SOURCE_KEY)
                 service = SparqlService(Limits.from_settings(app.config), graph_source=source)
                 app.extensions[EXTENSION_KEY] = service
                 service.warm_up(get_holder(app).store)

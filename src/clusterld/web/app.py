@@ -9,8 +9,8 @@ from flask import Flask
 
 from clusterld import config
 from clusterld.dataset import store
-from clusterld.errors import register_error_handlers
-from clusterld.metadata import published_graphs
+from clusterld.errors import ConfigError, register_error_handlers
+from clusterld.publishing.publish import open_published
 from clusterld.sparql import service as sparql_service
 from clusterld.web import cors, proxy
 from clusterld.web.views import register_blueprints
@@ -29,13 +29,32 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """
     app = Flask(__name__)
     settings = config.load(overrides)
+    base_given = bool(settings.get("BASE_URI"))
     settings["BASE_URI"] = settings.get("BASE_URI") or DEFAULT_BASE_URI
     app.config.from_mapping(settings)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    store.init_app(app)
-    sparql_service.init_app(app, graph_source=published_graphs(app.config))
+    store.init_app(app, lambda: open_published(app.config))
+    if settings.get("STORE"):
+        adopt_store_base(app, base_given=base_given)
+    sparql_service.init_app(app)
     register_error_handlers(app)
     cors.init_app(app)
     register_blueprints(app)
     proxy.install(app)
     return app
+
+
+def adopt_store_base(app: Flask, *, base_given: bool) -> None:
+    """Serve a published store under the base it was published with.
+
+    IRIs are rebased when a version is published, so a store can only be served under its
+    own base; a different ``BASE_URI`` is a configuration error, not something to guess.
+    """
+    published = store.get_holder(app).store.base
+    if base_given and app.config["BASE_URI"] != published:
+        raise ConfigError(
+            f"the store {app.config['STORE']} was published under {published}, not "
+            f"{app.config['BASE_URI']}; serve it without --base-uri, or publish it again "
+            "with the base you want"
+        )
+    app.config["BASE_URI"] = published

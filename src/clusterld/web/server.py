@@ -65,7 +65,7 @@ def run_server(overrides: Mapping[str, Any], *, host: str, port: int, threads: i
 def print_refusal(error: InvalidDataError) -> None:
     """Print why the data was refused: the same readable report as ``clusterld validate``."""
     click.echo("error: the data does not conform to the shapes; nothing is served.", err=True)
-    click.echo(error.report.text, err=True)
+    click.echo(error.detail, err=True)
 
 
 def reload_dataset(holder: StoreHolder) -> None:
@@ -75,7 +75,7 @@ def reload_dataset(holder: StoreHolder) -> None:
         store = holder.reload()
     except InvalidDataError as error:
         log.error(
-            "Reload refused, still serving version %s:\n%s", holder.store.version, error.report.text
+            "Reload refused, still serving version %s:\n%s", holder.store.version, error.detail
         )
     except ClusterLDError as error:
         log.error(

@@ -1,0 +1,232 @@
+"""Publishing a version: load, rebase, materialise, validate, derive, write, make current.
+
+``clusterld publish`` and ``clusterld serve`` (which publishes into a cache first) both come
+here.  The steps, each reported as a phase of :class:`~clusterld.publishing.progress.Progress`:
+
+1. **key**: hash the inputs (every file's bytes, the base IRIs, the metadata settings, the
+   versions of ClusterLD and of the SHACL engine).  A complete version with that key is
+   reused as it is: its verdict was reached on exactly these inputs.
+2. **load** every file straight into a new Oxigraph store (``dataset.bulk``), IRIs rebased;
+3. **materialise** the entailments (``dataset.inference``) inside the store;
+4. **validate** the data with the fast SHACL engine (the gate: a version that does not
+   conform is discarded and :class:`InvalidDataError` says why; the current one is untouched);
+5. **dumps**, **statistics** and **metadata** (VoID, DCAT, example queries, in the store's
+   metadata graph), then the default graph as the merge of all parts;
+6. the manifest, then one ``rename`` makes the version complete and one symlink swap makes it
+   current.  A crash at any point leaves only a staging folder, removed later.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import logging
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
+from importlib import metadata as package_metadata
+from pathlib import Path
+from typing import Any
+
+from pyoxigraph import NamedNode, Quad
+from pyoxigraph import Store as OxStore
+from rdflib import Graph, URIRef
+
+from clusterld import __version__
+from clusterld.dataset import versions
+from clusterld.dataset.bulk import load_files
+from clusterld.dataset.inference import materialise_in_store
+from clusterld.dataset.loading import rdf_files
+from clusterld.dataset.store import (
+    InvalidDataError,
+    Store,
+    StoreUnavailable,
+    graph_names,
+    open_version,
+)
+from clusterld.dataset.terms import in_memory, to_ox, view
+from clusterld.metadata import metadata_graph
+from clusterld.metadata.common import Profile
+from clusterld.metadata.dumps import write_dumps
+from clusterld.metadata.statistics import statistics, to_json, vocabularies
+from clusterld.namespaces import IRIScheme
+from clusterld.publishing.progress import Progress
+from clusterld.shacl.engine import ValidationReport, validate_ntriples_file
+from clusterld.shacl.text_report import format_text
+
+log = logging.getLogger("clusterld.publish")
+
+INPUTS = (("ontology", "ONTOLOGY_PATHS"), ("shapes", "SHAPES_PATHS"), ("data", "DATA_PATHS"))
+"""The parts of a dataset and the settings naming their files, in loading order."""
+
+
+def content_key(settings: Mapping[str, Any]) -> str:
+    """A hash of everything a version is made from: same inputs, same key, same version."""
+    digest = hashlib.sha256()
+    engine = package_metadata.version("shacl")
+    header = [f"clusterld {__version__}", f"layout {versions.FORMAT}", f"shacl {engine}"]
+    header += [settings["BASE_URI"], settings["SOURCE_BASE"], repr(Profile.from_settings(settings))]
+    digest.update("\n".join(header).encode())
+    for part, key in INPUTS:
+        for path in rdf_files(Path(p) for p in settings[key]):
+            digest.update(f"\n{part} {path.suffix.lower()} ".encode())
+            digest.update(_file_hash(path).encode())
+    return digest.hexdigest()[:16]
+
+
+def open_published(settings: Mapping[str, Any]) -> Store:
+    """The version a server should serve: the current one of ``STORE``, or, without a store,
+    the shipped (or ``DATA_PATHS``) data published first into the cache (``CACHE_DIR``).
+
+    :raises StoreUnavailable: ``STORE`` names a folder where nothing is published yet.
+    :raises InvalidDataError, clusterld.errors.InputError: as :func:`publish`.
+    """
+    if settings.get("STORE"):
+        root = Path(settings["STORE"]).expanduser()
+        folder = versions.current(root)
+        if folder is None:
+            raise StoreUnavailable(
+                f"{root}: no version is published there yet; "
+                f"publish one with: clusterld publish --store {root}"
+            )
+        return open_version(folder)
+    return open_version(publish(settings, cache_root(settings), make_current=False))
+
+
+def cache_root(settings: Mapping[str, Any]) -> Path:
+    """Where ``clusterld serve`` publishes when given no store: ``CACHE_DIR``, else the
+    user's cache folder (``$XDG_CACHE_HOME/clusterld``, ``~/.cache/clusterld``)."""
+    if settings.get("CACHE_DIR"):
+        return Path(settings["CACHE_DIR"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "clusterld"
+
+
+def publish(
+    settings: Mapping[str, Any],
+    root: Path,
+    *,
+    make_current: bool = True,
+    progress: Progress | None = None,
+) -> Path:
+    """Publish the dataset ``settings`` names into the store folder ``root``.
+
+    :return: the folder of the (new or reused) version.
+    :raises InvalidDataError: the data does not conform (nothing is written).
+    :raises clusterld.errors.InputError: a file cannot be read or parsed.
+    """
+    progress = progress or Progress(live=False)
+    with progress.phase("key"):
+        version = content_key(settings)
+    with versions.publish_lock(root):
+        folder = versions.version_dir(root, version)
+        if versions.is_complete(folder):
+            log.info("Version %s is already published in %s", version, root)
+        else:
+            with versions.staging(root, version) as staging:
+                _write_version(settings, staging, version, progress)
+        if make_current and versions.current(root) != folder.resolve():
+            versions.make_current(root, folder)
+            log.info("Version %s is now current in %s", version, root)
+        versions.prune(root)
+    return folder
+
+
+def _write_version(
+    settings: Mapping[str, Any], folder: Path, version: str, progress: Progress
+) -> None:
+    iris = IRIScheme(settings["BASE_URI"])
+    names = {part: str(name) for part, name in graph_names(iris.base).items()}
+    store = OxStore(str(folder / "oxigraph"))
+    counts: dict[str, int] = {}
+    for part, key in INPUTS:
+        with progress.phase(f"load {part}") as phase:
+            counts[part] = load_files(
+                store,
+                [Path(p) for p in settings[key]],
+                names[part],
+                source_base=settings["SOURCE_BASE"],
+                base=iris.base,
+                progress=phase.update,
+            )
+            phase.update(counts[part])
+    ontology = in_memory(store, URIRef(names["ontology"]), {})
+    with progress.phase("materialise"):
+        materialise_in_store(store, names["data"], ontology)
+        counts["data"] = _count(store, names["data"])
+    prefixes = {prefix: str(ns) for prefix, ns in iris.prefixes().items()}
+    with progress.phase("dumps", total=sum(counts.values())):
+        dumps = write_dumps(store, names, folder / "dumps", prefixes)
+    with progress.phase("validate", total=counts["data"]) as phase:
+        shapes = in_memory(store, URIRef(names["shapes"]), prefixes)
+        report = validate_ntriples_file(folder / "dumps" / "clusterld.nt", shapes)
+        phase.update(counts["data"])
+    if not report.conforms:
+        raise InvalidDataError(report, _readable(report, store, names["data"], shapes, prefixes))
+    report.results_graph.serialize(folder / "report.ttl", format="turtle")
+    with progress.phase("statistics", total=counts["data"]) as phase:
+        quads = store.quads_for_pattern(None, None, None, NamedNode(names["data"]))
+        found = statistics(((q.subject, q.predicate, q.object) for q in quads), f"{iris.base}id/")
+        phase.update(found.triples)
+    manifest = versions.Manifest(
+        version=version,
+        base=iris.base,
+        source_base=settings["SOURCE_BASE"],
+        published_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
+        triples=counts,
+        conforms=report.conforms,
+        results={"violations": len(report.results)},
+        engine=f"shacl {package_metadata.version('shacl')}",
+        statistics=to_json(found, vocabularies(found)),
+        dumps=tuple(dumps),
+        settings={"profile": repr(Profile.from_settings(settings))},
+        clusterld=__version__,
+    )
+    with progress.phase("metadata"):
+        draft = open_version_draft(folder, manifest, store)
+        metadata = metadata_graph(draft, settings)
+        store.bulk_extend(_quads(metadata, names["metadata"]))
+        counts["metadata"] = len(metadata)
+        store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+    store.flush()
+    store.optimize()
+    manifest = replace(manifest, triples=counts)
+    versions.manifest_path(folder).write_text(manifest.to_json(), encoding="utf-8")
+    del draft, store
+    gc.collect()  # close the RocksDB instance before the folder is renamed
+
+
+def open_version_draft(folder: Path, manifest: versions.Manifest, store: OxStore) -> Store:
+    """The version being written, as a server would see it (for the metadata builders)."""
+    versions.manifest_path(folder).write_text(manifest.to_json(), encoding="utf-8")
+    try:
+        return open_version(folder, writable=store)
+    finally:
+        versions.manifest_path(folder).unlink()
+
+
+def _quads(graph: Graph, name: str) -> Iterator[Quad]:
+    target = NamedNode(name)
+    for s, p, o in graph:
+        yield Quad(to_ox(s), to_ox(p), to_ox(o), target)
+
+
+def _count(store: OxStore, name: str) -> int:
+    answer = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")
+    return int(next(iter(answer))[0].value)  # type: ignore[arg-type]
+
+
+def _readable(
+    report: ValidationReport, store: OxStore, data: str, shapes: Graph, prefixes: dict[str, str]
+) -> str:
+    """The readable report ``clusterld validate`` prints, with labels looked up in the store."""
+    return format_text(report, view(store, URIRef(data), prefixes), shapes)
+
+
+def _file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
