@@ -15,6 +15,7 @@ from rdflib.namespace import RDF, RDFS, SH, SKOS
 
 from clusterld.cli import cli
 from clusterld.dataset.loading import parse_file
+from syntax_cases import SYNTAX_ERRORS
 from test_shapes import BROKEN, Broken
 
 FIXTURES = Path(__file__).parent / "data"
@@ -23,43 +24,6 @@ MINIMAL = FIXTURES / "valid" / "minimal.ttl"
 JSONLD_PARSER_DEPRECATION = pytest.mark.filterwarnings(
     "ignore:ConjunctiveGraph is deprecated:DeprecationWarning"
 )
-
-# (suffix, text, line, column or None): where the error is, 1-based
-SYNTAX_ERRORS = [
-    pytest.param(
-        ".ttl",
-        "@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:a ex:b  ex:c ex:d .\n",
-        3,
-        17,  # the extra object ex:d
-        id="turtle",
-    ),
-    pytest.param(
-        ".nt",
-        "<http://example.org/a> <http://example.org/b> <http://example.org/c> .\n"
-        "<http://example.org/a> <http://example.org/b> oops .\n",
-        2,
-        None,
-        id="n-triples",
-    ),
-    pytest.param(
-        ".jsonld",
-        '{\n  "@id": "http://example.org/a",\n  "http://example.org/b": "c",,\n}\n',
-        3,
-        31,  # the second comma
-        id="json-ld",
-    ),
-    pytest.param(
-        ".rdf",
-        '<?xml version="1.0"?>\n'
-        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
-        '  <rdf:Description rdf:about="http://example.org/a">\n'
-        "  </rdf:Descriptio>\n"
-        "</rdf:RDF>\n",
-        4,
-        None,
-        id="rdf-xml",
-    ),
-]
 
 
 def run(runner: CliRunner, *args: str | Path) -> Result:

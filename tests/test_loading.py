@@ -19,6 +19,7 @@ from clusterld.dataset.loading import (
 )
 from clusterld.errors import InputError, RDFSyntaxError
 from clusterld.namespaces import SOURCE_BASE
+from syntax_cases import SYNTAX_ERRORS
 
 FIXTURES = Path(__file__).parent / "data"
 MINIMAL = FIXTURES / "valid" / "minimal.ttl"
@@ -28,49 +29,6 @@ EX = "http://example.org/"
 JSONLD_PARSER_DEPRECATION = pytest.mark.filterwarnings(
     "ignore:ConjunctiveGraph is deprecated:DeprecationWarning"
 )
-
-# (suffix, text, line, column): the line and column (1-based) where the error is
-SYNTAX_ERRORS = [
-    pytest.param(
-        ".ttl",
-        "@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:a ex:b  ex:c ex:d .\n",
-        3,
-        17,  # the extra object ex:d
-        id="turtle",
-    ),
-    pytest.param(
-        ".ttl",
-        "@prefix ex: <http://example.org/> .\n\nex:a ex:b ex:c .\nex:d ex:e ex:f\n",
-        5,  # end of input: the statement on line 4 is never closed
-        None,
-        id="turtle-unterminated",
-    ),
-    pytest.param(
-        ".nt",
-        f"<{EX}a> <{EX}b> <{EX}c> .\n<{EX}a> <{EX}b> <{EX}d> .\n<{EX}a> <{EX}b> oops .\n",
-        3,
-        None,
-        id="n-triples",
-    ),
-    pytest.param(
-        ".jsonld",
-        '{\n  "@id": "http://example.org/a",\n  "http://example.org/b": "c",,\n}\n',
-        3,
-        31,  # the second comma
-        id="json-ld",
-    ),
-    pytest.param(
-        ".rdf",
-        '<?xml version="1.0"?>\n'
-        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
-        '  <rdf:Description rdf:about="http://example.org/a">\n'
-        "  </rdf:Descriptio>\n"
-        "</rdf:RDF>\n",
-        4,
-        None,  # the column is checked by test_rdfxml_error_column_is_one_based
-        id="rdf-xml",
-    ),
-]
 
 
 def write(path: Path, text: str) -> Path:

@@ -59,6 +59,7 @@ def test_wheel_carries_the_ontology_at_its_documented_place(names: set[str]) -> 
 
 def test_wheel_carries_the_package(names: set[str]) -> None:
     assert {"clusterld/__init__.py", "clusterld/cli.py", "clusterld/dataset/loading.py"} <= names
+    assert "clusterld/publishing/nginx.conf.in" in names  # the template of `build`'s nginx.conf
     assert not [name for name in names if name.startswith(("tests/", "src/"))]
 
 

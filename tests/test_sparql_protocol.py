@@ -201,6 +201,28 @@ def test_a_body_that_is_not_utf8_is_415(client: FlaskClient) -> None:
     assert response.status_code == 415
 
 
+@pytest.mark.parametrize(
+    ("content_type", "advice"),
+    [
+        ("text/plain", "application/sparql-query (the query itself)"),
+        ("application/sparql-query; charset=ISO-8859-1", "must be UTF-8"),
+    ],
+)
+def test_a_body_the_protocol_excludes_is_the_one_415_with_protocol_words(
+    client: FlaskClient, content_type: str, advice: str
+) -> None:
+    # The same error type as POST /validate's 415; the detail is the SPARQL protocol's.
+    response = client.post(
+        "/sparql",
+        data=b"ASK {}",
+        headers={"Content-Type": content_type, "Accept": "application/json"},
+    )
+    assert response.status_code == 415
+    assert response.json is not None
+    assert response.json["title"] == "Unsupported media type"
+    assert advice in response.json["detail"]
+
+
 def test_a_syntax_error_names_line_and_column(client: FlaskClient) -> None:
     query = "PREFIX ex: <http://example.org/>\nSELECT ?s\nWHERE { ?s ex:p ?o FILTER( }"
     response = client.get("/sparql", query_string={"query": query})

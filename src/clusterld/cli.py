@@ -7,7 +7,9 @@ Exit codes: 0 success or the data conforms, 1 the data does not conform,
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 from rdflib import Graph
@@ -20,6 +22,8 @@ from clusterld.errors import ClusterLDError
 from clusterld.shacl.engine import validate
 from clusterld.shacl.text_report import LANGUAGES, format_text
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 REPORT_FORMATS = {"text": None, "turtle": "turtle", "json-ld": "json-ld"}
 
 
@@ -27,6 +31,25 @@ REPORT_FORMATS = {"text": None, "turtle": "turtle", "json-ld": "json-ld"}
 @click.version_option(__version__, prog_name="clusterld")
 def cli() -> None:
     """ClusterLD: publish education-industry clusters as validated Linked Open Data."""
+
+
+def _data_option(verb: str) -> Callable[[F], F]:
+    """``--data``, the same option for every command that publishes the data."""
+    return click.option(
+        "--data",
+        "data_paths",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help=f"Data files or folders to {verb} instead of the shipped data (repeatable).",
+    )
+
+
+def _overrides(base_uri: str, data_paths: tuple[Path, ...]) -> dict[str, object]:
+    """The settings ``serve`` and ``build`` pass to the app: the base, and ``--data`` if given."""
+    overrides: dict[str, object] = {"BASE_URI": base_uri}
+    if data_paths:
+        overrides["DATA_PATHS"] = list(data_paths)
+    return overrides
 
 
 @cli.command("validate")
@@ -91,13 +114,7 @@ def validate_command(
     "--base-uri",
     help="Base IRI the dataset is published under (default: http://HOST:PORT/).",
 )
-@click.option(
-    "--data",
-    "data_paths",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Data files or folders to serve instead of the shipped data (repeatable).",
-)
+@_data_option("serve")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
 def serve_command(
     host: str, port: int, base_uri: str | None, data_paths: tuple[Path, ...], threads: int
@@ -109,9 +126,7 @@ def serve_command(
     """
     from clusterld.web.server import run_server
 
-    overrides: dict[str, object] = {"BASE_URI": base_uri or _listen_base(host, port)}
-    if data_paths:
-        overrides["DATA_PATHS"] = list(data_paths)
+    overrides = _overrides(base_uri or _listen_base(host, port), data_paths)
     sys.exit(run_server(overrides, host=host, port=port, threads=threads))
 
 
@@ -128,13 +143,7 @@ def serve_command(
     show_default=True,
     help="Base IRI the static site will be published under.",
 )
-@click.option(
-    "--data",
-    "data_paths",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Data files or folders to publish instead of the shipped data (repeatable).",
-)
+@_data_option("publish")
 def build_command(out: Path, base_uri: str, data_paths: tuple[Path, ...]) -> None:
     """Write the whole site as static files, for a web server without Python.
 
@@ -147,11 +156,8 @@ def build_command(out: Path, base_uri: str, data_paths: tuple[Path, ...]) -> Non
     from clusterld.web.app import create_app
     from clusterld.web.server import print_refusal
 
-    overrides: dict[str, object] = {"BASE_URI": base_uri}
-    if data_paths:
-        overrides["DATA_PATHS"] = list(data_paths)
     try:
-        app = create_app(overrides)
+        app = create_app(_overrides(base_uri, data_paths))
     except InvalidDataError as error:
         print_refusal(error)
         sys.exit(1)

@@ -4,7 +4,8 @@ ClusterLDError
  ├── InputError            a file or folder cannot be used (missing, unknown format)
  │    └── RDFSyntaxError   a file is not valid RDF: names the file, line and column
  ├── ConfigError           a setting has a value that cannot work
- └── UnsupportedMediaType  a request body in a media type the endpoint does not read (415)
+ └── UnsupportedMediaType  a request body in a media type the endpoint does not read (415):
+                           POST /validate and POST /sparql alike, each with its own detail
 """
 
 from __future__ import annotations

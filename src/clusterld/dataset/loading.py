@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 from xml.sax import SAXParseException
 
 from rdflib import Graph, Literal, URIRef
@@ -69,7 +70,7 @@ def parse_text(
     except BadSyntax as error:
         raise _turtle_error(error, text, source) from None
     except json.JSONDecodeError as error:
-        raise RDFSyntaxError(source, error.msg, line=error.lineno, column=error.colno) from None
+        raise _json_error(error, source) from None
     except SAXParseException as error:
         raise RDFSyntaxError(
             source,
@@ -150,16 +151,21 @@ def refuse_remote_contexts(text: str, source: str) -> None:
     Loading a context from the network would make reading a file (or an upload) depend on,
     and reach out to, a third-party server.  Inline the context instead.
     """
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise RDFSyntaxError(source, error.msg, line=error.lineno, column=error.colno) from None
-    remote = _remote_context(document)
+    remote = _remote_context(read_json(text, source))
     if remote is not None:
         raise RDFSyntaxError(
             source,
             f"remote JSON-LD context {remote!r} is not fetched; put the context inline",
         )
+
+
+def read_json(text: str, source: str) -> Any:
+    """The JSON value of a JSON-LD document; malformed JSON is an :class:`RDFSyntaxError`
+    naming the line and column, like a syntax error in any other RDF format."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise _json_error(error, source) from None
 
 
 def _remote_context(node: object) -> str | None:
@@ -179,6 +185,10 @@ def _remote_context(node: object) -> str | None:
         if found is not None:
             return found
     return None
+
+
+def _json_error(error: json.JSONDecodeError, source: str) -> RDFSyntaxError:
+    return RDFSyntaxError(source, error.msg, line=error.lineno, column=error.colno)
 
 
 def _turtle_error(error: BadSyntax, text: str, source: str) -> RDFSyntaxError:

@@ -4,7 +4,8 @@ Generated from the format registry (:mod:`clusterld.formats`), so a new format n
 edit here: each negotiated URL ``X`` is answered with the file ``X.<suffix>`` of the format
 the ``Accept`` header asks for (Turtle when it names none, HTML for browsers), and the
 Russian page ``X.html.ru`` when ``?lang=ru`` or ``Accept-Language`` asks for Russian.
-Things ``/id/x`` answer ``303 See Other`` to their documents ``/doc/x``.
+Things ``/id/x`` answer ``303 See Other`` to their documents ``/doc/x``.  The nginx
+configuration is the template ``nginx.conf.in`` beside this module, filled from that registry.
 
 Header matching is simpler than the server's (no q-values: the first format the header
 names, in our order of preference, wins); for exact negotiation run ``clusterld serve``.
@@ -13,7 +14,11 @@ names, in our order of preference, wins); for exact negotiation run ``clusterld 
 from __future__ import annotations
 
 import re
+from functools import cache
+from importlib import resources
 from pathlib import Path
+
+import jinja2
 
 from clusterld.formats import DOCUMENT_ALIASES, DOCUMENT_FORMATS, HTML, RDF_FORMATS, Format
 
@@ -44,80 +49,37 @@ def accept_patterns() -> list[tuple[str, str]]:
 
 def nginx_config(*, root: str, docroot: Path, port: int = 8080) -> str:
     """A complete ``nginx.conf`` serving ``docroot`` at ``root`` (``""`` for the site root)."""
-    mapping = "\n".join(
-        f'        "~*{pattern}" ".{suffix}";' for pattern, suffix in accept_patterns()
+    types = sorted(
+        {(f.media_type, f.suffix) for f in DOCUMENT_FORMATS}
+        | {(media_type, suffix) for suffix, media_type in OTHER_TYPES.items()}
     )
-    types = "\n".join(
-        f"        {media_type} {suffix};"
-        for media_type, suffix in sorted(
-            {(f.media_type, f.suffix) for f in DOCUMENT_FORMATS}
-            | {(media_type, suffix) for suffix, media_type in OTHER_TYPES.items()}
-        )
+    return _nginx_template().render(
+        root=root,
+        docroot=docroot,
+        port=port,
+        types=types,
+        text_types=TEXT_TYPES,
+        accept_patterns=accept_patterns(),
     )
-    home = f"{root}/index"
-    return f"""# nginx configuration by `clusterld build`: serves this folder as ClusterLD does.
-# Test it with `nginx -t -c $PWD/nginx.conf`; or copy the map blocks into your http {{}} and
-# the server block into your site. Negotiation is simplified: see clusterld/server_config.py.
-worker_processes 1;
-pid /tmp/clusterld-nginx.pid;
-error_log stderr;
-events {{ worker_connections 64; }}
 
-http {{
-    access_log off;
-    client_body_temp_path /tmp/clusterld-nginx-body;
-    proxy_temp_path /tmp/clusterld-nginx-proxy;
-    fastcgi_temp_path /tmp/clusterld-nginx-fastcgi;
-    uwsgi_temp_path /tmp/clusterld-nginx-uwsgi;
-    scgi_temp_path /tmp/clusterld-nginx-scgi;
 
-    types {{
-{types}
-    }}
-    default_type application/octet-stream;
-    charset utf-8;
-    charset_types {" ".join(TEXT_TYPES)} text/plain application/xml;
+@cache
+def _nginx_template() -> jinja2.Template:
+    """``nginx.conf.in``, shipped in this package.
 
-    # The variant of a negotiated URL: by Accept, in our order of preference; Turtle by default.
-    map $http_accept $clusterld_ext {{
-        default ".ttl";
-{mapping}
-    }}
-    # The language of a page: ?lang= first, then Accept-Language; English by default.
-    map $http_accept_language $clusterld_accept_lang {{
-        default "";
-        "~*^ru" ".ru";
-    }}
-    map $arg_lang $clusterld_lang {{
-        default $clusterld_accept_lang;
-        "ru" ".ru";
-        "en" "";
-    }}
-
-    server {{
-        listen {port};
-        root {docroot};
-
-        # Things are not documents: 303 to the document that describes them.
-        location ~ ^{root}/id/(.+)$ {{
-            add_header Vary Accept always;
-            add_header Access-Control-Allow-Origin "*" always;
-            return 303 {root}/doc/$1;
-        }}
-        location = {root}/ {{
-            add_header Vary "Accept, Accept-Language" always;
-            add_header Access-Control-Allow-Origin "*" always;
-            try_files {home}$clusterld_ext$clusterld_lang {home}$clusterld_ext =404;
-        }}
-        location {root}/ {{
-            add_header Vary "Accept, Accept-Language" always;
-            add_header Access-Control-Allow-Origin "*" always;
-            try_files $uri$clusterld_lang $uri
-                      $uri$clusterld_ext$clusterld_lang $uri$clusterld_ext $uri.ttl =404;
-        }}
-    }}
-}}
-"""
+    Jinja2 rather than ``string.Template``: nginx's own ``$variables`` would each need
+    escaping as ``$$`` there, while Jinja2's ``{{ }}`` never occurs in an nginx config, and
+    its loops keep the shape of each generated line in the template.
+    """
+    environment = jinja2.Environment(
+        autoescape=False,  # a config file, not HTML
+        undefined=jinja2.StrictUndefined,  # a missing value fails, never writes ""
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    template = resources.files("clusterld.publishing") / "nginx.conf.in"
+    return environment.from_string(template.read_text(encoding="utf-8"))
 
 
 def htaccess(*, root: str) -> str:

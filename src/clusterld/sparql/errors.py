@@ -5,9 +5,11 @@ ClusterLDError
       ├── QuerySyntaxError     400  the query is malformed: names the line and column
       ├── QueryRefused         403  an update, LOAD or SERVICE: never run here
       ├── QueryTooLong         413  longer than SPARQL_MAX_QUERY_LENGTH (414 in a GET URL)
-      ├── UnreadableBody       415  a body in a media type or charset the protocol excludes
       ├── QueryFailed          500  the engine failed on a valid query
       └── QueryUnavailable     503  timed out, or every worker busy: the server stays up
+
+A POST body in a media type or charset the protocol excludes is the one 415 error of every
+endpoint, :class:`clusterld.errors.UnsupportedMediaType`, with the protocol's words as detail.
 
 The status codes follow SPARQL 1.1 Protocol §2.1.7 and HTTP.  A timeout is 503, as Apache
 Jena Fuseki answers: the protocol allows 500 or another 5xx for a query the service refuses
@@ -50,11 +52,6 @@ class QueryTooLong(QueryError):
         super().__init__(detail)
         if in_url:
             self.status = 414
-
-
-class UnreadableBody(QueryError):
-    status = 415
-    title = "Unsupported media type"
 
 
 class QueryFailed(QueryError):

@@ -196,10 +196,7 @@ class WorkerPool:
 
     def _discard(self, worker_: Worker) -> None:
         """Forget a dead worker and start its replacement in the background."""
-        worker_.kill()
-        with self._lock:
-            self._workers.discard(worker_)
-            self._count -= 1
+        self._discard_quietly(worker_)
         log.warning("Query worker %s stopped; starting a replacement", worker_.pid)
         self.warm_up()
 
@@ -269,6 +266,7 @@ class WorkerPool:
         return worker_
 
     def _discard_quietly(self, worker_: Worker) -> None:
+        """Kill a worker and forget it, starting no replacement: a new one that failed to load."""
         worker_.kill()
         with self._lock:
             self._workers.discard(worker_)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request
 
-from clusterld.errors import NotAcceptable
+from clusterld.errors import NotAcceptable, UnsupportedMediaType
 from clusterld.formats import (
     CSV,
     HTML,
@@ -31,7 +31,7 @@ from clusterld.formats import (
     Format,
     negotiate,
 )
-from clusterld.sparql.errors import QueryError, QueryRefused, QueryTooLong, UnreadableBody
+from clusterld.sparql.errors import QueryError, QueryRefused, QueryTooLong
 
 FORM = "application/x-www-form-urlencoded"
 QUERY_BODY = "application/sparql-query"
@@ -94,7 +94,7 @@ def read_operation(request: Request, *, max_length: int) -> Operation:
     """The query operation a request asks for (``query`` None: no query, describe the service).
 
     :raises QueryRefused: the request is, or carries, an update.
-    :raises UnreadableBody: a POST body in another media type or charset.
+    :raises UnsupportedMediaType: a POST body in another media type or charset.
     :raises QueryTooLong: the query is longer than ``max_length`` characters.
     :raises QueryError: any other malformed request, such as an unknown ``format`` value.
     """
@@ -135,13 +135,13 @@ def _post_parameters(request: Request, max_length: int) -> MultiDict[str, str]:
     if mimetype == UPDATE_BODY:
         raise QueryRefused(READ_ONLY)
     if mimetype != QUERY_BODY:
-        raise UnreadableBody(
+        raise UnsupportedMediaType(
             f"A POST must be sent as {FORM} (query=...) or as {QUERY_BODY} (the query itself); "
             f"this one is {mimetype or 'without a Content-Type'}."
         )
     charset = request.mimetype_params.get("charset", "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
-        raise UnreadableBody(
+        raise UnsupportedMediaType(
             f"{QUERY_BODY} must be UTF-8 (SPARQL 1.1 Protocol §2.1.3), not {charset}."
         )
     limit = 4 * max_length  # a UTF-8 character takes at most four bytes
@@ -151,7 +151,7 @@ def _post_parameters(request: Request, max_length: int) -> MultiDict[str, str]:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise UnreadableBody(
+        raise UnsupportedMediaType(
             f"The query is not valid UTF-8: {error.reason} at byte {error.start}."
         ) from None
     if "query" in request.args:
