@@ -1,4 +1,4 @@
-"""Downloadable dumps of the dataset: deterministic bytes, SHA-256 checksums, once per version.
+"""Downloadable dumps of the dataset: deterministic bytes, checksums, once per version.
 
 Harvesters download a dump, compare its checksum with the one the catalog announces and load
 it, so the bytes of one version must never change: graphs are written in a canonical order
@@ -64,6 +64,8 @@ class DumpFile:
     dump: Dump
     body: bytes
     sha256: str
+    sha1: str
+    """For DCAT-AP 2.1.1, whose shapes accept no other checksum algorithm."""
 
     @property
     def byte_size(self) -> int:
@@ -111,7 +113,9 @@ def _serialise_all(store: Store) -> dict[str, DumpFile]:
             body = gzip.compress(files[plain].body, compresslevel=9, mtime=0)
         else:
             body = serialise(canonical[dump.part], dump.format)
-        files[dump.name] = DumpFile(dump, body, hashlib.sha256(body).hexdigest())
+        files[dump.name] = DumpFile(
+            dump, body, hashlib.sha256(body).hexdigest(), hashlib.sha1(body).hexdigest()
+        )
     return files
 
 
