@@ -14,7 +14,7 @@ namespace ``http://data.europa.eu/r5r/`` is accepted as a name of the current re
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rdflib import Graph, Literal, Namespace, URIRef
@@ -91,17 +91,21 @@ def alternates_graph(
     resource: URIRef,
     profiles: Sequence[MetadataProfile],
     media_types: Sequence[str],
-    url: dict[tuple[str, str], str],
+    url: Mapping[tuple[str, str], str],
+    title: Mapping[str, str],
 ) -> Graph:
     """What ``resource`` is offered as: one ``altr:Representation`` per profile and media type.
 
     ``url[(token, media_type)]`` is the address of each representation; the first profile's
     first media type is the default.  Each profile is described with PROF (its token, label).
+    ``title`` (by language) names the list.
     """
     graph = new_graph()
     graph.bind("altr", ALTR)
     graph.bind("prof", PROF)
     graph.add((resource, RDF.type, RDFS.Resource))
+    for lang, text in title.items():
+        graph.add((resource, RDFS.label, Literal(text, lang=lang)))
     for profile in profiles:
         node = URIRef(profile.uri)
         graph.add((node, RDF.type, PROF.Profile))
