@@ -305,6 +305,17 @@ def test_schema_org_dataset_has_what_google_requires_and_recommends(
         assert download["encodingFormat"] == files[name].dump.media_type
 
 
+def test_schema_org_dataset_is_the_same_as_the_dataset_iri(
+    store: Store, settings: dict[str, Any], catalog: Graph, void: Graph
+) -> None:
+    """Search engines do not read ``@id``: ``sameAs`` names the IRI that VoID and DCAT describe."""
+    markup = metadata.schema_org_dataset(store, settings, lang="en")
+    assert markup["sameAs"] == str(store.iris.dataset)
+    dataset = URIRef(markup["sameAs"])
+    assert (dataset, RDF.type, DCAT.Dataset) in catalog
+    assert (dataset, RDF.type, VOID.Dataset) in void
+
+
 def test_schema_org_agrees_with_dcat(
     store: Store, settings: dict[str, Any], catalog: Graph
 ) -> None:
