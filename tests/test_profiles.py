@@ -25,6 +25,7 @@ from clusterld.metadata.common import DCAT, SPDX
 from clusterld.metadata.profiles import ALTERNATES, ALTR, DCAT_AP_2, DCAT_AP_3, PROF, VOID
 from clusterld.web.profiles import choose_profile, parse_accept_profile
 from dcat_ap import official_report
+from html_check import check_html
 
 V3 = DCAT_AP_3.uri
 V2 = DCAT_AP_2.uri
@@ -71,6 +72,7 @@ def test_an_unreadable_accept_profile_is_a_clear_error(header: str) -> None:
     ("query", "header", "expected"),
     [
         (None, None, DCAT_AP_3),  # the default
+        ("", f"<{V2}>", DCAT_AP_2),  # an empty ?_profile= leaves it to the header
         (None, "", DCAT_AP_3),
         (None, "*", DCAT_AP_3),
         ("dcat-ap-2", None, DCAT_AP_2),
@@ -232,8 +234,11 @@ def test_the_list_of_profiles_is_a_page_for_people(client: FlaskClient) -> None:
     response = client.get("/catalog?_profile=alt", headers={"Accept": "text/html"})
     assert response.status_code == 200
     page = response.get_data(as_text=True)
+    check_html(page)
     assert "<title>Profiles and formats: ClusterLD data catalogue" in page
     assert "dcat-ap-2" in page
+    russian = client.get("/catalog?_profile=alt&lang=ru", headers={"Accept": "text/html"})
+    assert "<title>Профили и форматы: Каталог данных ClusterLD" in russian.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

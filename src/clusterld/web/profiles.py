@@ -80,7 +80,7 @@ def choose_profile(
     :raises InputError: the ``Accept-Profile`` header cannot be read.
     """
     candidates = (*offered, ALTERNATES)
-    if query is not None:
+    if query is not None and query.strip():  # ?_profile= with no value says nothing
         found = next((p for p in candidates if p.is_named(query.strip())), None)
         if found is None:
             raise NotAcceptable(unavailable(offered, f"{PROFILE_ARG}={query}"))
