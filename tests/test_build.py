@@ -80,6 +80,11 @@ def test_static_files_are_the_server_answers(site: Path, app: Flask) -> None:
         written = (site / "doc" / "cluster" / f"industrial.{fmt.suffix}").read_bytes()
         assert written == served.data, fmt.suffix
     assert (site / "robots.txt").read_text() == client.get("/robots.txt", base_url=BASE).text
+    # the icons every page links to (the static site answers /favicon.ico too)
+    for path in ("favicon.ico", "static/favicon.svg"):
+        served = client.get(f"/{path}", base_url=BASE)
+        assert (site / path).read_bytes() == served.data, path
+        served.close()
 
 
 def test_dumps_are_written_with_the_announced_checksums(site: Path, store: Store) -> None:

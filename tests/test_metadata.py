@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
-from rdflib.namespace import DCTERMS, FOAF, RDF, SH, VOID, XSD
+from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, SH, VOID, XSD
 
 from clusterld import metadata
 from clusterld.dataset.store import Store, get_holder
@@ -123,8 +123,14 @@ def test_void_describes_the_dataset_iri_of_the_data(store: Store, void: Graph) -
     assert void.value(dataset, VOID.uriSpace) == Literal(f"{store.base}id/")
     assert {lit.language for lit in void.objects(dataset, DCTERMS.title)} == {"ru", "en"}
     assert {lit.language for lit in void.objects(dataset, DCTERMS.description)} == {"ru", "en"}
-    for predicate in (DCTERMS.license, DCTERMS.publisher, DCTERMS.source, DCTERMS.modified):
+    for predicate in (
+        DCTERMS.license, DCTERMS.publisher, PROV.wasDerivedFrom, DCTERMS.modified,
+    ):  # fmt: skip
         assert void.value(dataset, predicate) is not None, predicate
+    # the data's dct:source (a web page) is not copied: in DCAT-AP, which the SPARQL metadata
+    # graph merges with VoID, dct:source must be a dcat:Dataset
+    assert store.data.value(dataset, DCTERMS.source) is not None
+    assert void.value(dataset, DCTERMS.source) is None
     # the VoID file describes itself (VoID §6.2)
     description = URIRef(f"{store.base}.well-known/void")
     assert void.value(description, FOAF.primaryTopic) == dataset
@@ -301,6 +307,17 @@ def test_schema_org_dataset_has_what_google_requires_and_recommends(
         assert download["encodingFormat"] == files[name].dump.media_type
 
 
+def test_schema_org_dataset_is_the_same_as_the_dataset_iri(
+    store: Store, settings: dict[str, Any], catalog: Graph, void: Graph
+) -> None:
+    """Search engines do not read ``@id``: ``sameAs`` names the IRI that VoID and DCAT describe."""
+    markup = metadata.schema_org_dataset(store, settings, lang="en")
+    assert markup["sameAs"] == str(store.iris.dataset)
+    dataset = URIRef(markup["sameAs"])
+    assert (dataset, RDF.type, DCAT.Dataset) in catalog
+    assert (dataset, RDF.type, VOID.Dataset) in void
+
+
 def test_schema_org_agrees_with_dcat(
     store: Store, settings: dict[str, Any], catalog: Graph
 ) -> None:
@@ -348,3 +365,18 @@ def test_malformed_metadata_settings_stop_the_app_early(
 
     with pytest.raises(ConfigError, match="TEMPORAL_COVERAGE"):
         make_app(**settings)
+
+
+def test_a_publisher_type_outside_adms_stops_the_app_early(make_app: Any) -> None:
+    """DCAT-AP takes the publisher's type from ADMS; a typo would make the catalog invalid."""
+    from clusterld.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="PUBLISHER_TYPE must be an ADMS publisher type"):
+        make_app(PUBLISHER_TYPE="http://purl.org/adms/publishertype/Charity")
+    app = make_app(PUBLISHER_TYPE="http://purl.org/adms/publishertype/LocalAuthority")
+    catalog = metadata.catalog_graph(get_holder(app).store, app.config)
+    label = catalog.value(
+        URIRef("http://purl.org/adms/publishertype/LocalAuthority"),
+        URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"),
+    )
+    assert label == Literal("Local Authority", lang="en")

@@ -225,7 +225,8 @@ def test_sitemap_lists_every_html_page(client: FlaskClient, store: Store) -> Non
         path_of(url.findtext(f"{SITEMAP}loc") or ""): url.findtext(f"{SITEMAP}lastmod")
         for url in root.iter(f"{SITEMAP}url")
     }
-    assert {"/", "/ontology.html", "/shapes.html", "/catalog.html"} <= set(entries)
+    pages = {"/", "/ontology.html", "/shapes.html", "/catalog.html", "/.well-known/void.html"}
+    assert pages <= set(entries)
     assert "/class/cld/EducationIndustryCluster.html" in entries
     things = {
         str(s)[len(store.base) + 3 :]
@@ -340,3 +341,26 @@ def test_publisher_settings_reach_the_catalog(make_app: Callable[..., Flask]) ->
     assert "mailto:opendata@publisher.example.org" in emails
     frequency = URIRef("http://publications.europa.eu/resource/authority/frequency/ANNUAL")
     assert (None, DCTERMS.accrualPeriodicity, frequency) in catalog
+
+
+@pytest.mark.parametrize(
+    ("lang", "void_title", "catalog_title"),
+    [
+        ("en", "VoID description of the ClusterLD dataset", "ClusterLD data catalogue"),
+        ("ru", "Описание VoID набора данных ClusterLD", "Каталог данных ClusterLD"),
+    ],
+)
+def test_the_void_page_has_its_own_title(
+    client: FlaskClient, lang: str, void_title: str, catalog_title: str
+) -> None:
+    """Browser tabs and history must tell the VoID page from the catalog page."""
+
+    def title_and_heading(path: str) -> tuple[str, str]:
+        page = client.get(path, query_string={"lang": lang}).get_data(as_text=True)
+        title = re.search(r"<title>(.*?) — ClusterLD</title>", page)
+        heading = re.search(r"<h1>(.*?)</h1>", page)
+        assert title and heading, path
+        return title.group(1), heading.group(1)
+
+    assert title_and_heading("/.well-known/void.html") == (void_title, void_title)
+    assert title_and_heading("/catalog.html") == (catalog_title, catalog_title)

@@ -85,7 +85,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "PUBLISHER_TYPE",
         "http://purl.org/adms/publishertype/NonProfitOrganisation",
-        "Kind of publisher: an ADMS publisher-type IRI (DCAT-AP).",
+        "Kind of publisher: one of the ADMS publisher-type IRIs (DCAT-AP).",
     ),
     Setting("CONTACT_EMAIL", "clusterld@example.org", "Contact e-mail in the metadata."),
     Setting("DATASET_ISSUED", "2026-11-26", "Date the dataset was first published (ISO 8601)."),

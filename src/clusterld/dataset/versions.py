@@ -51,6 +51,7 @@ class DumpEntry:
     gzipped: bool
     byte_size: int
     sha256: str
+    sha1: str
 
 
 @dataclass(frozen=True)

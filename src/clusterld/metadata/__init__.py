@@ -27,6 +27,7 @@ from clusterld.dataset.store import Store
 from clusterld.metadata.common import Profile, SiteURLs, new_graph
 from clusterld.metadata.dcat import build_catalog
 from clusterld.metadata.dumps import cached
+from clusterld.metadata.profiles import DCAT_AP_3, OFFERED, MetadataProfile
 from clusterld.metadata.schema_org import build_dataset
 from clusterld.metadata.void import build_void
 from clusterld.sparql.examples import examples_graph
@@ -47,14 +48,22 @@ def void_graph(store: Store, settings: Mapping[str, Any]) -> Graph:
     return cached(store, ("metadata.void", profile), lambda: build_void(store, profile))
 
 
-def catalog_graph(store: Store, settings: Mapping[str, Any]) -> Graph:
-    """The DCAT-AP 3 catalog served at ``/catalog``."""
+def catalog_graph(
+    store: Store, settings: Mapping[str, Any], ap: MetadataProfile = DCAT_AP_3
+) -> Graph:
+    """The catalog served at ``/catalog``: DCAT-AP 3, or the release ``ap`` a harvester asks for.
+
+    :raises ValueError: the catalog is not offered in ``ap`` (see ``profiles.OFFERED``).
+    """
     profile = Profile.from_settings(settings)
-    return cached(store, ("metadata.catalog", profile), lambda: build_catalog(store, profile))
+    return cached(
+        store, ("metadata.catalog", profile, ap), lambda: build_catalog(store, profile, ap)
+    )
 
 
 def metadata_graph(store: Store, settings: Mapping[str, Any]) -> Graph:
-    """VoID, the DCAT catalog and the example queries in one graph (the SPARQL metadata graph)."""
+    """VoID, the DCAT-AP 3 catalog and the example queries in one graph (the SPARQL metadata
+    graph); it conforms to DCAT-AP 3 as the catalog alone does."""
     profile = Profile.from_settings(settings)
 
     def build() -> Graph:
@@ -79,6 +88,8 @@ def schema_org_dataset(
 
 __all__ = [
     "METADATA_GRAPH_PATH",
+    "OFFERED",
+    "MetadataProfile",
     "Profile",
     "SiteURLs",
     "catalog_graph",

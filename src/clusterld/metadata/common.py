@@ -40,14 +40,45 @@ PREFIXES: dict[str, Namespace] = {
 THEMES = (URIRef(f"{EU}data-theme/EDUC"), URIRef(f"{EU}data-theme/ECON"))
 THEME_TAXONOMY = URIRef(f"{EU}data-theme")
 LANGUAGES = {"ru": URIRef(f"{EU}language/RUS"), "en": URIRef(f"{EU}language/ENG")}
-LOC_LANGUAGES = {
-    lang: URIRef(f"http://id.loc.gov/vocabulary/iso639-1/{lang}") for lang in LANGUAGES
-}
+"""DCAT-AP accepts languages from the EU language table only (not, e.g., id.loc.gov's ISO 639)."""
 PUBLIC_ACCESS = URIRef(f"{EU}access-right/PUBLIC")
 STABLE = URIRef(f"{EU}planned-availability/STABLE")
 COMPLETED = URIRef(f"{EU}distribution-status/COMPLETED")
+ADMS_STATUS = "http://purl.org/adms/status/"
+ADMS_COMPLETED = URIRef(f"{ADMS_STATUS}Completed")
+"""DCAT-AP 2.1.1 takes a distribution's ``adms:status`` from ADMS, 3.x from the EU table."""
+ADMS_PUBLISHER_TYPE = "http://purl.org/adms/publishertype/"
 ATTRIBUTION = URIRef("http://purl.org/adms/licencetype/Attribution")
 SHA256 = SPDX.checksumAlgorithm_sha256
+SHA1 = SPDX.checksumAlgorithm_sha1
+
+CONCEPT_LABELS: dict[URIRef, dict[str, str]] = {
+    # The official labels of every concept the catalog may name, from the EU authority tables
+    # and the ADMS vocabularies (which give no Russian labels).  DCAT-AP wants a skos:prefLabel
+    # on every skos:Concept, and validators that do not load those lists see only the catalog.
+    URIRef(f"{EU}data-theme/ECON"): {"en": "Economy and finance"},
+    URIRef(f"{EU}data-theme/EDUC"): {"en": "Education, culture and sport"},
+    COMPLETED: {"en": "Completed"},
+    STABLE: {"en": "stable"},
+    ADMS_COMPLETED: {"en": "Completed"},
+    ATTRIBUTION: {"en": "Attribution"},
+    **{
+        URIRef(ADMS_PUBLISHER_TYPE + code): {"en": text}
+        for code, text in (
+            ("Academia-ScientificOrganisation", "Academia/Scientific organisation"),
+            ("Company", "Company"),
+            ("IndustryConsortium", "Industry consortium"),
+            ("LocalAuthority", "Local Authority"),
+            ("NationalAuthority", "National authority"),
+            ("NonGovernmentalOrganisation", "Non-Governmental Organisation"),
+            ("NonProfitOrganisation", "Non-Profit Organisation"),
+            ("PrivateIndividual(s)", "Private Individual(s)"),
+            ("RegionalAuthority", "Regional authority"),
+            ("StandardisationBody", "Standardisation body"),
+            ("SupraNationalAuthority", "Supra-national authority"),
+        )
+    },
+}
 
 FILE_TYPES: dict[str, URIRef] = {
     # Format.name -> EU file-type authority IRI
@@ -98,11 +129,24 @@ class Profile:
         :raises ConfigError: a date or the temporal coverage is not ISO 8601.
         """
         issued = settings["DATASET_ISSUED"]
+        publisher_type = str(settings["PUBLISHER_TYPE"])
+        if URIRef(publisher_type) not in CONCEPT_LABELS or not publisher_type.startswith(
+            ADMS_PUBLISHER_TYPE
+        ):
+            known = ", ".join(
+                str(c)[len(ADMS_PUBLISHER_TYPE) :]
+                for c in CONCEPT_LABELS
+                if str(c).startswith(ADMS_PUBLISHER_TYPE)
+            )
+            raise ConfigError(
+                f"PUBLISHER_TYPE must be an ADMS publisher type ({ADMS_PUBLISHER_TYPE}…), one "
+                f"of: {known}; not {publisher_type!r}."
+            )
         try:
             profile = cls(
                 publisher_name=settings["PUBLISHER_NAME"],
                 publisher_url=settings.get("PUBLISHER_URL") or None,
-                publisher_type=settings["PUBLISHER_TYPE"],
+                publisher_type=publisher_type,
                 contact_email=settings["CONTACT_EMAIL"],
                 issued=issued if isinstance(issued, date) else date.fromisoformat(str(issued)),
                 temporal_coverage=settings["TEMPORAL_COVERAGE"],
@@ -184,10 +228,25 @@ def new_graph() -> Graph:
     return graph
 
 
-def copy_description(source: Graph, subject: URIRef, target: Graph) -> None:
-    """Copy every triple about ``subject`` (e.g. the dataset, from the data) into ``target``."""
-    for p, o in source.predicate_objects(subject):
-        target.add((subject, p, o))
+NOT_COPIED = (DCTERMS.source, DCTERMS.language)
+"""What the data says of its dataset that VoID and DCAT-AP state their own way.
+
+``dct:source``: in DCAT-AP, a *dataset* the dataset derives from; the data's source is a web
+page, which the data also names with ``prov:wasDerivedFrom`` and ``prov:hadPrimarySource``.
+``dct:language``: the data uses id.loc.gov's ISO 639-1 IRIs; DCAT-AP accepts only the EU
+language table (:data:`LANGUAGES`).  The SPARQL metadata graph merges VoID and the catalog, so
+both leave these out, or the merge would not conform to DCAT-AP.
+"""
+
+
+def copy_dataset_description(store: Store, target: Graph) -> None:
+    """What the data says of its dataset, with the languages from the EU table (see above)."""
+    dataset = store.iris.dataset
+    for p, o in store.data.predicate_objects(dataset):
+        if p not in NOT_COPIED:
+            target.add((dataset, p, o))
+    for language in LANGUAGES.values():
+        target.add((dataset, DCTERMS.language, language))
 
 
 def texts(graph: Graph, subject: URIRef, *predicates: URIRef) -> dict[str, str]:
@@ -211,6 +270,17 @@ def add_texts(graph: Graph, subject: URIRef, predicate: URIRef, values: Mapping[
 def typed(graph: Graph, node: URIRef, cls: URIRef) -> URIRef:
     """``node``, after stating its class (DCAT-AP checks the class of every value)."""
     graph.add((node, RDF.type, cls))
+    return node
+
+
+def labelled_concept(graph: Graph, node: URIRef) -> URIRef:
+    """``node`` as a ``skos:Concept`` with its official labels (DCAT-AP wants a label on each).
+
+    Which table a concept belongs to (``skos:inScheme``) is left to the tables themselves:
+    harvesters load them, and stating it here would oblige the catalog to describe each table.
+    """
+    typed(graph, node, SKOS.Concept)
+    add_texts(graph, node, SKOS.prefLabel, CONCEPT_LABELS.get(node, {}))
     return node
 
 

@@ -1,10 +1,16 @@
-"""The DCAT 3 catalog, with the mandatory and recommended properties of DCAT-AP 3.0.1.
+"""The DCAT catalog, with the mandatory and recommended properties of DCAT-AP 3.0.1 or 2.1.1.
 
 ``dcat:Catalog`` → three ``dcat:Dataset`` (the data ``{base}id/dataset``, the ontology, the
 shapes) → one ``dcat:Distribution`` per dump file, with its media type, file type, byte size
-and SHA-256 checksum; and a ``dcat:DataService`` for the SPARQL endpoint.  Every value from
-a controlled vocabulary is typed with the class DCAT-AP expects, so a harvester's SHACL
-validation passes without fetching the vocabularies.
+and checksum; and a ``dcat:DataService`` for the SPARQL endpoint.  Every value from a
+controlled vocabulary is typed with the class DCAT-AP expects and every concept carries its
+official label, so a harvester's SHACL validation passes even without the vocabularies.
+
+The two releases differ only in the distributions (see :func:`add_distribution`); the official
+shapes of each release are run on the output by the tests (``tests/data/dcat-ap/``).
+
+What the data says of its own dataset is copied, except ``dct:source`` and ``dct:language``,
+which DCAT-AP reads differently (see :data:`clusterld.metadata.common.NOT_COPIED`).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
 from clusterld.dataset.store import Store
 from clusterld.metadata.common import (
     ADMS,
+    ADMS_COMPLETED,
     ATTRIBUTION,
     COMPLETED,
     DCAT,
@@ -22,8 +29,8 @@ from clusterld.metadata.common import (
     FILE_TYPES,
     GENERIC_KEYWORDS,
     LANGUAGES,
-    LOC_LANGUAGES,
     PUBLIC_ACCESS,
+    SHA1,
     SHA256,
     SPARQL_STANDARDS,
     SPDX,
@@ -35,9 +42,10 @@ from clusterld.metadata.common import (
     Profile,
     SiteURLs,
     add_texts,
-    copy_description,
+    copy_dataset_description,
     date_literal,
     keywords,
+    labelled_concept,
     media_type_iri,
     modified_literal,
     new_graph,
@@ -45,6 +53,7 @@ from clusterld.metadata.common import (
     typed,
 )
 from clusterld.metadata.dumps import DUMPS, PARTS, Dump, DumpFile, dump_files, part_graph
+from clusterld.metadata.profiles import DCAT_AP_2, DCAT_AP_3, MetadataProfile
 
 CATALOG_TITLE = {"ru": "Каталог данных ClusterLD", "en": "ClusterLD data catalogue"}
 CATALOG_DESCRIPTION = {
@@ -67,8 +76,10 @@ DUMP_DESCRIPTION = {
 GZIP_NOTE = {"ru": ", сжатая gzip", "en": ", gzip-compressed"}
 
 
-def build_catalog(store: Store, profile: Profile) -> Graph:
-    """The DCAT graph of this store version."""
+def build_catalog(store: Store, profile: Profile, ap: MetadataProfile = DCAT_AP_3) -> Graph:
+    """The DCAT graph of this store version, conforming to DCAT-AP release ``ap``."""
+    if ap not in (DCAT_AP_3, DCAT_AP_2):
+        raise ValueError(f"the catalog is not offered in the profile {ap.uri}")
     urls = SiteURLs(store.base)
     graph = new_graph()
     catalog = typed(graph, urls.catalog, DCAT.Catalog)
@@ -95,7 +106,7 @@ def build_catalog(store: Store, profile: Profile) -> Graph:
         graph.add((catalog, DCAT.dataset, dataset))
         for dump in DUMPS:
             if dump.part == part:
-                distribution = add_distribution(graph, urls, files[dump.name], dataset)
+                distribution = add_distribution(graph, urls, files[dump.name], dataset, ap)
                 graph.add((dataset, DCAT.distribution, distribution))
     graph.add((catalog, DCAT.service, add_service(graph, store, urls, profile)))
     return graph
@@ -106,7 +117,7 @@ def add_agents(graph: Graph, urls: SiteURLs, profile: Profile) -> None:
     publisher = typed(graph, urls.node("publisher"), FOAF.Agent)
     graph.add((publisher, RDF.type, FOAF.Organization))
     graph.add((publisher, FOAF.name, Literal(profile.publisher_name)))
-    graph.add((publisher, DCTERMS.type, typed(graph, URIRef(profile.publisher_type), SKOS.Concept)))
+    graph.add((publisher, DCTERMS.type, labelled_concept(graph, URIRef(profile.publisher_type))))
     graph.add((publisher, FOAF.homepage, URIRef(profile.publisher_url or urls.home)))
     graph.add((publisher, FOAF.mbox, URIRef(f"mailto:{profile.contact_email}")))
     contact = typed(graph, urls.node("contact"), VCARD.Kind)
@@ -121,12 +132,9 @@ def add_common(graph: Graph, store: Store, urls: SiteURLs, profile: Profile, nod
     graph.add((node, DCTERMS.publisher, urls.node("publisher")))
     for lang in LANGUAGES:
         graph.add((node, DCTERMS.language, typed(graph, LANGUAGES[lang], DCTERMS.LinguisticSystem)))
-        graph.add(
-            (node, DCTERMS.language, typed(graph, LOC_LANGUAGES[lang], DCTERMS.LinguisticSystem))
-        )
     for licence in store.data.objects(store.iris.dataset, DCTERMS.license):
         graph.add((node, DCTERMS.license, typed(graph, licence, DCTERMS.LicenseDocument)))  # type: ignore[arg-type]
-        graph.add((licence, DCTERMS.type, typed(graph, ATTRIBUTION, SKOS.Concept)))
+        graph.add((licence, DCTERMS.type, labelled_concept(graph, ATTRIBUTION)))
     graph.add((node, DCTERMS.issued, date_literal(profile.issued)))
     graph.add((node, DCTERMS.modified, modified_literal(store)))
 
@@ -149,9 +157,13 @@ def add_dataset(graph: Graph, store: Store, urls: SiteURLs, profile: Profile, pa
     }[part]
     typed(graph, subject, DCAT.Dataset)
     if part == "data":
-        copy_description(store.data, subject, graph)
+        copy_dataset_description(store, graph)
+        for standard in store.data.objects(subject, DCTERMS.conformsTo):
+            # the shapes: a dcat:Dataset of this catalog, and the standard the data meets
+            graph.add((subject, DCTERMS.conformsTo, typed(graph, standard, DCTERMS.Standard)))  # type: ignore[arg-type]
         for place in store.data.objects(subject, DCTERMS.spatial):
-            copy_description(store.data, place, graph)  # type: ignore[arg-type]
+            for p, o in store.data.predicate_objects(place):
+                graph.add((place, p, o))
         graph.add((subject, DCAT.landingPage, typed(graph, urls.home, FOAF.Document)))
         add_spatial(graph, store, subject)
         add_temporal(graph, urls, profile, subject)
@@ -170,7 +182,7 @@ def add_dataset(graph: Graph, store: Store, urls: SiteURLs, profile: Profile, pa
         (subject, DCTERMS.accrualPeriodicity, typed(graph, profile.frequency, DCTERMS.Frequency))
     )
     for theme in THEMES:
-        graph.add((subject, DCAT.theme, typed(graph, theme, SKOS.Concept)))
+        graph.add((subject, DCAT.theme, labelled_concept(graph, theme)))
         graph.add((theme, SKOS.inScheme, THEME_TAXONOMY))
     for lang, words in keywords(store).items():
         for word in words:
@@ -188,8 +200,16 @@ def add_temporal(graph: Graph, urls: SiteURLs, profile: Profile, dataset: URIRef
         graph.add((period, DCAT.endDate, date_literal(end)))
 
 
-def add_distribution(graph: Graph, urls: SiteURLs, file: DumpFile, dataset: URIRef) -> URIRef:
-    """One dump file of ``dataset``: where to get it, what it is, its size and checksum, licence."""
+def add_distribution(
+    graph: Graph, urls: SiteURLs, file: DumpFile, dataset: URIRef, ap: MetadataProfile
+) -> URIRef:
+    """One dump file of ``dataset``: where to get it, what it is, its size and checksum, licence.
+
+    DCAT-AP 2.1.1 wants the byte size as ``xsd:decimal``, a SHA-1 checksum (its shapes accept no
+    other algorithm) and the status from ADMS; 3.x a ``xsd:nonNegativeInteger``, any SPDX
+    algorithm (SHA-256 here) and the EU distribution-status table.
+    """
+    version_2 = ap == DCAT_AP_2
     dump: Dump = file.dump
     distribution = typed(graph, urls.node(f"dump-{dump.name}"), DCAT.Distribution)
     url = urls.dump(dump.name)
@@ -222,15 +242,16 @@ def add_distribution(graph: Graph, urls: SiteURLs, file: DumpFile, dataset: URIR
             typed(graph, W3C_FORMAT_IRIS[dump.format.name], DCTERMS.Standard),
         )
     )
-    graph.add(
-        (distribution, DCAT.byteSize, Literal(file.byte_size, datatype=XSD.nonNegativeInteger))
-    )
+    size_type = XSD.decimal if version_2 else XSD.nonNegativeInteger
+    graph.add((distribution, DCAT.byteSize, Literal(str(file.byte_size), datatype=size_type)))
     checksum = typed(graph, urls.node(f"checksum-{dump.name}"), SPDX.Checksum)
+    algorithm, value = (SHA1, file.sha1) if version_2 else (SHA256, file.sha256)
     graph.add((distribution, SPDX.checksum, checksum))
-    graph.add((checksum, SPDX.algorithm, typed(graph, SHA256, SPDX.ChecksumAlgorithm)))
-    graph.add((checksum, SPDX.checksumValue, Literal(file.sha256, datatype=XSD.hexBinary)))
-    graph.add((distribution, DCATAP.availability, typed(graph, STABLE, SKOS.Concept)))
-    graph.add((distribution, ADMS.status, typed(graph, COMPLETED, SKOS.Concept)))
+    graph.add((checksum, SPDX.algorithm, typed(graph, algorithm, SPDX.ChecksumAlgorithm)))
+    graph.add((checksum, SPDX.checksumValue, Literal(value, datatype=XSD.hexBinary)))
+    graph.add((distribution, DCATAP.availability, labelled_concept(graph, STABLE)))
+    status = ADMS_COMPLETED if version_2 else COMPLETED
+    graph.add((distribution, ADMS.status, labelled_concept(graph, status)))
     return distribution
 
 

@@ -1,4 +1,4 @@
-"""Downloadable dumps of the dataset: deterministic bytes, SHA-256 checksums, once per version.
+"""Downloadable dumps of the dataset: deterministic bytes, checksums, once per version.
 
 Harvesters download a dump, compare its checksum with the one the catalog announces and load
 it, so the bytes of one version must never change: graphs are written in a canonical order
@@ -81,6 +81,8 @@ class DumpFile:
     path: Path
     sha256: str
     byte_size: int
+    sha1: str
+    """For DCAT-AP 2.1.1, whose shapes accept no other checksum algorithm."""
 
     @property
     def body(self) -> bytes:
@@ -120,6 +122,7 @@ def dump_files(store: Store) -> dict[str, DumpFile]:
                 store.folder / "dumps" / entry.name,
                 entry.sha256,
                 entry.byte_size,
+                entry.sha1,
             )
             for entry in store.manifest.dumps
             if entry.name in by_name
@@ -170,7 +173,7 @@ def write_dumps(
                 format=dump.format.name,
                 gzipped=dump.gzipped,
                 byte_size=path.stat().st_size,
-                sha256=_sha256(path),
+                **_digests(path),
             )
         )
     return entries
@@ -195,12 +198,14 @@ def sort_lines(path: Path, *, chunk: int = 500_000) -> None:
         run.unlink()
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+def _digests(path: Path) -> dict[str, str]:
+    """SHA-256 (DCAT-AP 3) and SHA-1 (DCAT-AP 2.1.1) of a file, in one read."""
+    sha256, sha1 = hashlib.sha256(), hashlib.sha1()  # noqa: S324  (a checksum, not security)
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+            sha256.update(block)
+            sha1.update(block)
+    return {"sha256": sha256.hexdigest(), "sha1": sha1.hexdigest()}
 
 
 def canonical_graph(graph: Graph, store: Store) -> Graph:

@@ -41,6 +41,8 @@ def build_dataset(store: Store, profile: Profile, lang: str) -> dict[str, Any]:
         "description": description.get(lang),
         "url": str(urls.home),
         "identifier": str(dataset),
+        # the dataset's own IRI: the same thing in the data, VoID and the DCAT catalog
+        "sameAs": str(dataset),
         "license": sorted(str(x) for x in store.data.objects(dataset, DCTERMS.license)),
         "isAccessibleForFree": True,
         "creator": organisation,

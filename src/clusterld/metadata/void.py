@@ -18,7 +18,7 @@ from clusterld.metadata.common import (
     Profile,
     SiteURLs,
     add_texts,
-    copy_description,
+    copy_dataset_description,
     date_literal,
     modified_literal,
     new_graph,
@@ -39,7 +39,7 @@ def build_void(store: Store, profile: Profile) -> Graph:
     dataset = store.iris.dataset
     graph = new_graph()
     describe_document(graph, urls, dataset)
-    copy_description(store.data, dataset, graph)
+    copy_dataset_description(store, graph)
     graph.add((dataset, RDF.type, VOID.Dataset))
     graph.add((dataset, VOID.sparqlEndpoint, urls.sparql))
     graph.add((dataset, FOAF.homepage, urls.home))

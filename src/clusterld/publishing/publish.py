@@ -18,6 +18,7 @@ here.  The steps, each reported as a phase of :class:`~clusterld.publishing.prog
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import logging
@@ -65,7 +66,8 @@ def content_key(settings: Mapping[str, Any]) -> str:
     """A hash of everything a version is made from: same inputs, same key, same version."""
     digest = hashlib.sha256()
     engine = package_metadata.version("shacl")
-    header = [f"clusterld {__version__}", f"layout {versions.FORMAT}", f"shacl {engine}"]
+    header = [f"clusterld {__version__} {code_fingerprint()}", f"layout {versions.FORMAT}"]
+    header.append(f"shacl {engine}")
     header += [settings["BASE_URI"], settings["SOURCE_BASE"], repr(Profile.from_settings(settings))]
     digest.update("\n".join(header).encode())
     for part, key in INPUTS:
@@ -73,6 +75,18 @@ def content_key(settings: Mapping[str, Any]) -> str:
             digest.update(f"\n{part} {path.suffix.lower()} ".encode())
             digest.update(_file_hash(path).encode())
     return digest.hexdigest()[:16]
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """A hash of ClusterLD's own code and example queries: a version written by other code
+    (say, before an upgrade changed the metadata) is never reused from the cache."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".rq", ".in"):
+            digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def open_published(settings: Mapping[str, Any]) -> Store:

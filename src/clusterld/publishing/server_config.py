@@ -31,7 +31,7 @@ OTHER_TYPES: dict[str, str] = {
     "js": "application/javascript",
     "svg": "image/svg+xml",
     "png": "image/png",
-    "ico": "image/x-icon",
+    "ico": "image/vnd.microsoft.icon",  # as the server sends /favicon.ico (IANA-registered)
     "ru": "text/html",  # x.html.ru: the Russian page
 }
 TEXT_TYPES = ("text/turtle", "application/ld+json", "application/rdf+xml")

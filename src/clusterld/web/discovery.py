@@ -2,8 +2,8 @@
 
 Search engines (and Google Dataset Search) start from ``robots.txt``, which names the
 sitemap; the sitemap lists every HTML page: the home page, the page of every resource, of
-every class, the ontology, the shapes and the catalog.  The static build crawls from the
-same list, so a page missing here would be missing there too.
+every class, the ontology, the shapes, the catalog and the VoID description.  The static
+build crawls from the same list, so a page missing here would be missing there too.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ def page_addresses(store: Store) -> list[Address]:
     addresses = [
         Address("home.index"),
         Address("metadata.catalog"),
+        Address("metadata.void"),
         Address("resources.ontology"),
         Address("resources.shapes"),
     ]

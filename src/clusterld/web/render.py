@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Response, request
@@ -52,6 +52,9 @@ class Document:
     page: Callable[[Graph, str], str]
     topic: URIRef | None = None
     formats: tuple[Format, ...] = DOCUMENT_FORMATS
+    prefixes: Mapping[str, str] = field(default_factory=dict)
+    """Prefixes of the document's own vocabularies, besides the dataset's (e.g. ``spdx:`` for
+    the catalog), so that Turtle and RDF/XML do not invent ``ns1:``."""
 
     def graph(self, store: Store) -> Graph:
         """The document's graph, built once per store version."""
@@ -115,6 +118,10 @@ def serialise(document: Document, fmt: Format, lang: str) -> str:
         return document.page(graph, lang)
     # the same bytes in every process, so that ETags (from the content) match the bodies
     graph = canonical_graph(graph, store)
+    bound = {str(namespace) for _, namespace in graph.namespaces()}
+    for prefix, namespace in document.prefixes.items():
+        if namespace not in bound:
+            graph.bind(prefix, namespace, override=False)
     if fmt is JSON_LD:
         return jsonld_text(graph, store, first=document.topic)
     assert fmt.rdflib_format is not None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, Response, current_app, request, send_from_directory, url_for
 from werkzeug.routing import BuildError
 
 from clusterld.dataset.store import get_store
@@ -15,12 +15,27 @@ from clusterld.web.render import render
 
 bp = Blueprint("home", __name__)
 
+FAVICON_MAX_AGE = 7 * 24 * 3600
+
 
 @bp.get("/")
 @bp.get("/index.<any(ttl, jsonld, nt, rdf, html):ext>")
 def index(ext: str | None = None) -> Response:
     """The nine clusters with their industries, lead organisations and member counts."""
     return render(documents.home_document(get_store()), ext)
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """The site's icon where every browser looks for it (a 404 here is an error in the console of
+    every page); pages name it, and the SVG drawing it comes from, in ``<link rel="icon">``."""
+    assert current_app.static_folder is not None
+    return send_from_directory(
+        current_app.static_folder,
+        "favicon.ico",
+        mimetype="image/vnd.microsoft.icon",
+        max_age=FAVICON_MAX_AGE,
+    )
 
 
 @bp.app_context_processor

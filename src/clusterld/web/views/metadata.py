@@ -1,7 +1,8 @@
 """Metadata for harvesters: ``/.well-known/void``, ``/catalog``, ``/dumps/<file>``, sitemap, robots.
 
 The VoID description and the DCAT-AP catalog negotiate like every document (Turtle when the
-client does not say; HTML for browsers); dumps are plain downloads whose ``ETag`` is their
+client does not say; HTML for browsers), and by profile too (:mod:`clusterld.web.profiles`:
+DCAT-AP 3 or 2.1.1 for the catalog); dumps are plain downloads whose ``ETag`` is their
 SHA-256, the checksum the catalog announces.  The home page is announced to harvesters with
 ``Link: rel="describedby"`` headers and, through the ``_dataset_metadata.html`` include, with
 ``<link>`` elements and the schema.org ``Dataset``.
@@ -18,12 +19,22 @@ from flask.sansio.blueprints import BlueprintSetupState
 from markupsafe import Markup
 
 from clusterld.dataset.store import get_store
-from clusterld.errors import NotFound
-from clusterld.formats import HTML
-from clusterld.metadata import Profile, schema_org_dataset
+from clusterld.errors import NotAcceptable, NotFound
+from clusterld.formats import DOCUMENT_FORMATS, HTML
+from clusterld.metadata import OFFERED, Profile, schema_org_dataset
 from clusterld.metadata.dumps import dump_file
+from clusterld.metadata.profiles import ALTERNATES
 from clusterld.web.discovery import page_addresses, robots_txt, sitemap_xml
-from clusterld.web.pages.metadata import metadata_document
+from clusterld.web.pages.metadata import alternates_document, metadata_document
+from clusterld.web.profiles import (
+    ACCEPT_PROFILE,
+    MEDIA_TYPE_ARG,
+    PROFILE_ARG,
+    add_profile_headers,
+    choose_profile,
+    format_for_media_type,
+    not_acceptable_response,
+)
 from clusterld.web.render import add_caching, render
 
 bp = Blueprint("metadata", __name__)
@@ -43,14 +54,38 @@ DUMP_CACHE = "public, max-age=300"
 @bp.get(f"/.well-known/void.{FORMAT_SUFFIX}")
 def void(ext: str | None = None) -> Response:
     """The VoID description (VoID §7.2 discovery): Turtle unless the client asks otherwise."""
-    return render(metadata_document(get_store(), current_app.config, "void"), ext)
+    return _profiled("void", ext)
 
 
 @bp.get("/catalog")
 @bp.get(f"/catalog.{FORMAT_SUFFIX}")
 def catalog(ext: str | None = None) -> Response:
-    """The DCAT-AP 3 catalog of the datasets, their dumps and the SPARQL endpoint."""
-    return render(metadata_document(get_store(), current_app.config, "catalog"), ext)
+    """The catalog of the datasets, their dumps and the SPARQL endpoint: DCAT-AP 3, or 2.1.1."""
+    return _profiled("catalog", ext)
+
+
+def _profiled(kind: str, ext: str | None) -> Response:
+    """The ``kind`` description in the profile and format the request asks for (or its list
+    of profiles, ``?_profile=alt``), with the headers that name and list the profiles."""
+    offered = OFFERED[kind]
+    try:
+        chosen = choose_profile(
+            offered, request.args.get(PROFILE_ARG), request.headers.get(ACCEPT_PROFILE)
+        )
+        if ext is None:  # a suffix wins over ?_mediatype=, as over Accept
+            named = format_for_media_type(request.args.get(MEDIA_TYPE_ARG))
+            ext = named.suffix if named else None
+    except NotAcceptable as error:
+        return not_acceptable_response(error, offered)
+    store = get_store()
+    if chosen is ALTERNATES:
+        document = alternates_document(store, kind)
+    else:
+        document = metadata_document(store, current_app.config, kind, chosen)
+    response = render(document, ext)
+    fmt = next(f for f in DOCUMENT_FORMATS if f.media_type == response.mimetype)
+    add_profile_headers(response, offered, chosen, url_for(f".{kind}"), fmt)
+    return response
 
 
 @bp.get("/dumps/<name>")
