@@ -248,10 +248,12 @@ def test_last_modified_is_when_the_store_was_loaded(app: Flask, client: FlaskCli
 
 
 class StubStore:
-    """Just what path resolution needs: a base, a graph and a cache."""
+    """Just what path resolution needs: a base, a graph, the things' paths and a cache."""
 
     def __init__(self, graph: Graph) -> None:
         self.base, self.union, self._cache = BASE, graph, {}
+        prefix = f"{BASE}id/"
+        self.thing_paths = tuple(sorted(str(s)[len(prefix) :] for s in graph.subjects()))
 
     def cached(self, key: object, compute: Callable[[], object]) -> object:
         if key not in self._cache:

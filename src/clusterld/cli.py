@@ -107,26 +107,88 @@ def validate_command(
     sys.exit(0 if report.conforms else 1)
 
 
+@cli.command("publish")
+@click.option(
+    "--store",
+    "store",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Store folder to publish into (created if missing).",
+)
+@click.option(
+    "--base-uri",
+    required=True,
+    help="Base IRI the dataset is published under (its IRIs are rewritten to it).",
+)
+@_data_option("publish")
+def publish_command(store: Path, base_uri: str, data_paths: tuple[Path, ...]) -> None:
+    """Load, validate and write a new version of the dataset into a store, then make it
+    current: servers started with --store (or sent SIGHUP) serve it.
+
+    Publishing content that is already published reuses that version.  Exit 1 if the data
+    does not conform (the current version stays current), 2 on unreadable input.
+    """
+    from clusterld.dataset.store import InvalidDataError
+    from clusterld.publishing.progress import Progress
+    from clusterld.publishing.publish import publish
+    from clusterld.web.server import configure_logging, print_refusal
+
+    configure_logging()
+    settings = config.load(_overrides(base_uri, data_paths))
+    try:
+        folder = publish(settings, store, progress=Progress())
+    except InvalidDataError as error:
+        print_refusal(error, action="nothing was published")
+        sys.exit(1)
+    except ClusterLDError as error:
+        click.echo(f"error: {error.detail}", err=True)
+        sys.exit(2)
+    except OSError as error:
+        click.echo(f"error: {store}: cannot write the store ({error.strerror})", err=True)
+        sys.exit(2)
+    click.echo(f"Published version {folder.name} in {store}; it is now current.")
+
+
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
     "--base-uri",
-    help="Base IRI the dataset is published under (default: http://HOST:PORT/).",
+    help="Base IRI the dataset is published under (default: http://HOST:PORT/; with --store, "
+    "the store's own).",
 )
 @_data_option("serve")
+@click.option(
+    "--store",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Serve the current version of a store written by 'clusterld publish' (read-only).",
+)
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
 def serve_command(
-    host: str, port: int, base_uri: str | None, data_paths: tuple[Path, ...], threads: int
+    host: str,
+    port: int,
+    base_uri: str | None,
+    data_paths: tuple[Path, ...],
+    store: Path | None,
+    threads: int,
 ) -> None:
     """Serve the dataset as Linked Data (the shipped dataset when given no arguments).
 
-    The data is validated first: invalid data is never served (exit 1, with the report).
-    Stops cleanly on Ctrl-C or SIGTERM.
+    Without --store, the data is published first into a cache (reused while it is
+    unchanged); invalid data is never served (exit 1, with the report).  With --store, the
+    store's current version is served and SIGHUP switches to the newest one.  Stops
+    cleanly on Ctrl-C or SIGTERM.
     """
     from clusterld.web.server import run_server
 
-    overrides = _overrides(base_uri or _listen_base(host, port), data_paths)
+    if store is not None:
+        if data_paths:
+            raise click.UsageError("--data and --store exclude each other: publish the data first")
+        overrides: dict[str, object] = {"STORE": str(store)}
+        if base_uri:
+            overrides["BASE_URI"] = base_uri
+    else:
+        overrides = _overrides(base_uri or _listen_base(host, port), data_paths)
     sys.exit(run_server(overrides, host=host, port=port, threads=threads))
 
 
@@ -159,7 +221,7 @@ def build_command(out: Path, base_uri: str, data_paths: tuple[Path, ...]) -> Non
     try:
         app = create_app(_overrides(base_uri, data_paths))
     except InvalidDataError as error:
-        print_refusal(error)
+        print_refusal(error, action="nothing was written")
         sys.exit(1)
     except ClusterLDError as error:
         click.echo(f"error: {error.detail}", err=True)

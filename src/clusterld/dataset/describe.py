@@ -7,6 +7,7 @@ and the labels of every resource it mentions.  It is built from ``store.union``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rdflib import BNode, Graph, URIRef
@@ -93,12 +94,11 @@ def add_document_links(
         graph.add((document, RDFS.seeAlso, more))
 
 
-def describe_class(source: Graph, cls: URIRef) -> Graph:
-    """A class and its instances, with their labels: the content of a class page."""
+def describe_class(source: Graph, cls: URIRef, instances: Iterable[URIRef]) -> Graph:
+    """A class and (some of) its instances, with their labels: the content of a class page."""
     graph = new_graph(source)
-    for instance in source.subjects(RDF.type, cls):
-        if isinstance(instance, URIRef):
-            graph.add((instance, RDF.type, cls))
+    for instance in instances:
+        graph.add((instance, RDF.type, cls))
     add_labels(source, graph)
     return graph
 

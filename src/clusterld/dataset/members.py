@@ -71,21 +71,23 @@ def members_by_role(
     return sorted(groups.values(), key=lambda g: _role_rank(graph, g.role, lang))
 
 
-def cluster_rows(graph: Graph, iris: IRIScheme) -> list[ClusterRow]:
-    """The clusters in their order in the source (``skos:notation``), for the home page."""
-    rows = []
-    for cluster in graph.subjects(RDF.type, iris.term.EducationIndustryCluster):
-        if not isinstance(cluster, URIRef):
-            continue
-        rows.append(
-            ClusterRow(
-                cluster,
-                _uris(graph.objects(cluster, iris.term.industry)),
-                _uris(graph.objects(cluster, iris.term.leadOrganisation)),
-                len(member_organisations(graph, cluster)),
-            )
+def cluster_rows(graph: Graph, iris: IRIScheme, *, limit: int | None = None) -> list[ClusterRow]:
+    """The clusters in their order in the source (``skos:notation``), the first ``limit``."""
+    clusters = [
+        cluster
+        for cluster in graph.subjects(RDF.type, iris.term.EducationIndustryCluster)
+        if isinstance(cluster, URIRef)
+    ]
+    clusters.sort(key=lambda cluster: (_notation(graph, cluster), str(cluster)))
+    return [
+        ClusterRow(
+            cluster,
+            _uris(graph.objects(cluster, iris.term.industry)),
+            _uris(graph.objects(cluster, iris.term.leadOrganisation)),
+            len(member_organisations(graph, cluster)),
         )
-    return sorted(rows, key=lambda row: (_notation(graph, row.cluster), str(row.cluster)))
+        for cluster in clusters[:limit]
+    ]
 
 
 def _uris(nodes: object) -> tuple[URIRef, ...]:

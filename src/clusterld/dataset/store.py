@@ -138,6 +138,31 @@ class Store:
         """The validation report of the data, as written when the version was published."""
         return read_report(self.folder / "report.ttl", conforms=self.manifest.conforms)
 
+    @cached_property
+    def thing_paths(self) -> tuple[str, ...]:
+        """The path of every thing ``{base}id/<path>`` in data, ontology and shapes, sorted
+        (listed when the version was published)."""
+        text = (self.folder / "things.txt").read_text(encoding="utf-8")
+        return tuple(text.splitlines())
+
+    def instance_count(self, cls: URIRef) -> int:
+        """How many instances ``cls`` has in data, ontology and shapes (counted at publish)."""
+        return int(self.manifest.classes.get(str(cls), 0))
+
+    def instances(self, cls: URIRef, offset: int = 0, limit: int | None = None) -> list[URIRef]:
+        """The instances of ``cls`` with an IRI, in IRI order, ``limit`` from ``offset``."""
+        window = f" LIMIT {limit}" if limit is not None else ""
+        answer = self.union.query(
+            f"SELECT DISTINCT ?s WHERE {{ ?s a <{cls}> FILTER isIRI(?s) }} "
+            f"ORDER BY ?s OFFSET {offset}{window}"
+        )
+        return [row[0] for row in answer]  # type: ignore[index, misc]
+
+    @property
+    def classes(self) -> list[URIRef]:
+        """Every class that has instances, by IRI."""
+        return sorted(URIRef(cls) for cls in self.manifest.classes)
+
     def triple_count(self, part: str) -> int:
         """How many triples a part holds (from the manifest: counting costs nothing)."""
         return int(self.manifest.triples.get(part, 0))

@@ -8,6 +8,7 @@ A store folder (the ``STORE`` setting, or the cache that ``clusterld serve`` pub
         manifest.json        what the version is: base, counts, statistics, dumps and their
                              checksums, the validation verdict (see :class:`Manifest`)
         report.ttl           the ``sh:ValidationReport`` of the data
+        things.txt           the path of every thing ``{base}id/<path>``, sorted
         dumps/<file>         the downloadable files
     current                  a symbolic link to ``versions/<version>``, replaced atomically
     versions/.staging-*/     versions being written: never read, removed if publishing fails
@@ -69,6 +70,8 @@ class Manifest:
     statistics: dict[str, Any] = field(default_factory=dict)
     dumps: tuple[DumpEntry, ...] = ()
     settings: dict[str, Any] = field(default_factory=dict)
+    classes: dict[str, int] = field(default_factory=dict)
+    """Instances of every class in data, ontology and shapes (for pages, without counting)."""
     clusterld: str = ""
     format: int = FORMAT
 

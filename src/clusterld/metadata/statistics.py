@@ -1,22 +1,17 @@
 """VoID statistics of a graph: what harvesters read to size a dataset before downloading it.
 
-Counted once, when a version is published, in one pass over the graph in Python, so that
-the tests can check every number against an independent SPARQL ``COUNT`` over the same
-graph.  No Flask here.
+Counted once, when a version is published, by Oxigraph; the tests check every number
+against an independent count (rdflib's SPARQL over the served graphs).  No Flask here.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from pyoxigraph import NamedNode
+from pyoxigraph import QuerySolutions
+from pyoxigraph import Store as OxStore
 from rdflib import URIRef
-from rdflib.namespace import RDF
-
-RDF_TYPE = str(RDF.type)
 
 
 @dataclass(frozen=True)
@@ -46,53 +41,59 @@ class Statistics:
     properties: dict[URIRef, PropertyStatistics]
 
 
-def statistics(triples: Iterable[tuple[Any, Any, Any]], uri_space: str) -> Statistics:
-    """Count the triples, entities, subjects, objects, classes and properties of a graph.
-
-    ``triples`` is an rdflib graph or any iterable of triples of rdflib or pyoxigraph terms
-    (publishing counts straight from the store, in one pass).
-    """
-    subjects: set[Any] = set()
-    objects: set[Any] = set()
-    instances: dict[str, set[Any]] = defaultdict(set)
-    by_property: dict[str, list[tuple[Any, Any]]] = defaultdict(list)
-    count = 0
-    for s, p, o in triples:
-        count += 1
-        subjects.add(s)
-        objects.add(o)
-        predicate = iri_of(p) or ""
-        by_property[predicate].append((s, o))
-        if predicate == RDF_TYPE:
-            cls = iri_of(o)
-            if cls is not None:
-                instances[cls].add(s)
-    entities = sum(1 for s in subjects if (iri_of(s) or "").startswith(uri_space))
-    properties = {
-        URIRef(p): PropertyStatistics(
-            triples=len(pairs),
-            distinct_subjects=len({s for s, _ in pairs}),
-            distinct_objects=len({o for _, o in pairs}),
-        )
-        for p, pairs in by_property.items()
-    }
+def statistics(store: OxStore, graph: str, uri_space: str) -> Statistics:
+    """Count the triples, entities, subjects, objects, classes and properties of one named
+    graph of an Oxigraph store, with four aggregate queries that Oxigraph runs natively
+    (a pass in Python took ten times longer at a million triples)."""
+    g = f"GRAPH <{graph}>"
+    totals = _numbers(
+        store,
+        "SELECT (COUNT(*) AS ?t) (COUNT(DISTINCT ?s) AS ?ds) (COUNT(DISTINCT ?o) AS ?do) "
+        f"WHERE {{ {g} {{ ?s ?p ?o }} }}",
+    )[0]
+    (entities,) = _numbers(
+        store,
+        f"SELECT (COUNT(DISTINCT ?s) AS ?e) WHERE {{ {g} {{ ?s ?p ?o }} "
+        f'FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{uri_space}")) }}',
+    )[0]
+    classes = _grouped(
+        store,
+        f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {g} {{ ?s a ?c }} FILTER isIRI(?c) }} "
+        "GROUP BY ?c",
+    )
+    properties = _grouped(
+        store,
+        "SELECT ?p (COUNT(*) AS ?t) (COUNT(DISTINCT ?s) AS ?ds) (COUNT(DISTINCT ?o) AS ?do) "
+        f"WHERE {{ {g} {{ ?s ?p ?o }} }} GROUP BY ?p",
+    )
     return Statistics(
-        triples=count,
+        triples=totals[0],
         entities=entities,
-        distinct_subjects=len(subjects),
-        distinct_objects=len(objects),
-        classes={URIRef(cls): len(members) for cls, members in instances.items()},
-        properties=properties,
+        distinct_subjects=totals[1],
+        distinct_objects=totals[2],
+        classes={cls: counts[0] for cls, counts in classes.items()},
+        properties={p: PropertyStatistics(*counts) for p, counts in properties.items()},
     )
 
 
-def iri_of(term: Any) -> str | None:
-    """The IRI of an rdflib or pyoxigraph IRI term; None for any other term."""
-    if isinstance(term, URIRef):
-        return str(term)
-    if isinstance(term, NamedNode):
-        return term.value
-    return None
+def _numbers(store: OxStore, query: str) -> list[list[int]]:
+    """The rows of an aggregate query, every value an integer."""
+    return [[int(value.value) for value in row] for row in _solutions(store, query)]
+
+
+def _grouped(store: OxStore, query: str) -> dict[URIRef, list[int]]:
+    """The rows of a grouped aggregate query: the group's IRI, then its integer counts."""
+    found: dict[URIRef, list[int]] = {}
+    for row in _solutions(store, query):
+        key, *counts = list(row)
+        found[URIRef(key.value)] = [int(value.value) for value in counts]
+    return found
+
+
+def _solutions(store: OxStore, query: str) -> QuerySolutions:
+    answer = store.query(query)
+    assert isinstance(answer, QuerySolutions)
+    return answer
 
 
 def to_json(found: Statistics, vocabularies: set[URIRef]) -> dict[str, Any]:

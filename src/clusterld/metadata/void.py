@@ -96,11 +96,12 @@ def add_dumps(graph: Graph, urls: SiteURLs, subject: URIRef, part: str) -> None:
 
 def example_resources(store: Store) -> list[URIRef]:
     """One instance of each class the ontology defines (the first by IRI): typical entry points."""
-    examples = []
+    examples: list[URIRef] = []
     for cls in sorted(store.ontology.subjects(RDF.type, OWL.Class), key=str):
-        instances = sorted(s for s in store.data.subjects(RDF.type, cls) if isinstance(s, URIRef))
-        if instances:
-            examples.append(instances[0])
+        first = store.data.query(
+            f"SELECT ?s WHERE {{ ?s a <{cls}> FILTER isIRI(?s) }} ORDER BY ?s LIMIT 1"
+        )
+        examples.extend(row[0] for row in first)  # type: ignore[index, misc]
     return examples
 
 

@@ -11,12 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from xml.sax.saxutils import escape
 
-from rdflib import URIRef
-from rdflib.namespace import RDF
-
 from clusterld.dataset.store import Store
 from clusterld.web.addresses import Address
-from clusterld.web.documents import id_paths
 from clusterld.web.pages.resources import class_address
 
 SITEMAP_NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -33,14 +29,13 @@ def page_addresses(store: Store) -> list[Address]:
         Address("resources.ontology"),
         Address("resources.shapes"),
     ]
-    classes = {cls for cls in store.union.objects(None, RDF.type) if isinstance(cls, URIRef)}
-    class_pages = (class_address(store, cls) for cls in classes)
+    class_pages = (class_address(store, cls) for cls in store.classes)
     addresses += sorted(
         (a for a in class_pages if a is not None), key=lambda a: sorted(a.values.items())
     )
     addresses += [
         Address("resources.document", {"path": path}, suffix_key="path")
-        for path in sorted(id_paths(store).values())
+        for path in store.thing_paths
     ]
     return addresses
 
@@ -54,6 +49,19 @@ def sitemap_xml(urls: list[str], lastmod: datetime) -> str:
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<urlset xmlns="{SITEMAP_NAMESPACE}">\n{entries}</urlset>\n'
+    )
+
+
+def sitemap_index_xml(sitemaps: list[str], lastmod: datetime) -> str:
+    """A sitemap index (sitemaps.org protocol 0.9) naming numbered sitemaps."""
+    when = lastmod.replace(microsecond=0).isoformat()
+    entries = "".join(
+        f"<sitemap><loc>{escape(url)}</loc><lastmod>{when}</lastmod></sitemap>\n"
+        for url in sitemaps
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<sitemapindex xmlns="{SITEMAP_NAMESPACE}">\n{entries}</sitemapindex>\n'
     )
 
 

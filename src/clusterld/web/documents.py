@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from flask import current_app
 from rdflib import Graph, URIRef
-from rdflib.namespace import OWL, RDF
+from rdflib.namespace import OWL, RDF, Namespace
 
 from clusterld.dataset.describe import (
     Description,
@@ -45,12 +45,9 @@ def id_paths(store: Store) -> dict[str, str]:
     """Every path ``p`` of a thing ``{base}id/p`` in the dataset, keyed by its lower case."""
 
     def build() -> dict[str, str]:
-        prefix = f"{store.base}id/"
         found: dict[str, str] = {}
-        for triple in store.union:
-            for term in (triple[0], triple[2]):
-                if isinstance(term, URIRef) and term.startswith(prefix) and len(term) > len(prefix):
-                    found.setdefault(term[len(prefix) :].lower(), term[len(prefix) :])
+        for path in store.thing_paths:
+            found.setdefault(path.lower(), path)
         return found
 
     return cached(store, ("id-paths",), build)  # type: ignore[no-any-return]
@@ -152,16 +149,63 @@ def class_iri(store: Store, prefix: str, name: str) -> URIRef | None:
     return cls if (None, RDF.type, cls) in store.union else None
 
 
-def class_document(store: Store, prefix: str, name: str, cls: URIRef) -> Document:
-    """A class and its instances."""
-    address = Address("resources.class_page", {"prefix": prefix, "name": name}, suffix_key="name")
+HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
+CLASS_PAGE_SIZE = 1000
+"""Instances listed on one page of a class (a larger class is split into pages by IRI)."""
+
+
+def class_pages(store: Store, cls: URIRef) -> int:
+    """How many pages the class page of ``cls`` has."""
+    return max(1, -(-store.instance_count(cls) // CLASS_PAGE_SIZE))
+
+
+def class_document(store: Store, prefix: str, name: str, cls: URIRef, *, page: int = 1) -> Document:
+    """A class and its instances (one page of them, ``page`` counting from 1)."""
+    query = {"page": str(page)} if page > 1 else {}
+    address = Address(
+        "resources.class_page", {"prefix": prefix, "name": name, **query}, suffix_key="name"
+    )
+    last = class_pages(store, cls)
+
+    def build() -> Graph:
+        offset = (page - 1) * CLASS_PAGE_SIZE
+        graph = describe_class(store.union, cls, store.instances(cls, offset, CLASS_PAGE_SIZE))
+        add_page_links(graph, URIRef(address_iri(store, prefix, name)), page, last)
+        return graph
+
     return Document(
-        key=f"class:{prefix}:{name}",
+        key=f"class:{prefix}:{name}:{page}",
         address=address,
-        build=lambda: describe_class(store.union, cls),
-        page=lambda graph, lang: pages.class_page(store, graph, cls, lang, address),
+        build=build,
+        page=lambda graph, lang: pages.class_page(
+            store, graph, cls, lang, address, page=page, last=last
+        ),
         topic=cls,
     )
+
+
+def add_page_links(graph: Graph, first: URIRef, page: int, last: int) -> None:
+    """Link a page of a long list to its neighbours (Hydra's paging terms, as Linked Data
+    Fragments servers do); a list on one page gets no links."""
+    if last == 1:
+        return
+    graph.bind("hydra", HYDRA)
+
+    def iri(number: int) -> URIRef:
+        return first if number == 1 else URIRef(f"{first}?page={number}")
+
+    current = iri(page)
+    graph.add((current, HYDRA.first, iri(1)))
+    graph.add((current, HYDRA.last, iri(last)))
+    if page > 1:
+        graph.add((current, HYDRA.previous, iri(page - 1)))
+    if page < last:
+        graph.add((current, HYDRA.next, iri(page + 1)))
+
+
+def address_iri(store: Store, prefix: str, name: str) -> str:
+    """The IRI of a class page (its first page)."""
+    return f"{store.base}class/{prefix}/{name}"
 
 
 def is_version_iri(store: Store, version: str) -> bool:
@@ -187,7 +231,7 @@ def home_document(store: Store) -> Document:
 
     def build() -> Graph:
         graph = describe(store.union, dataset, max_incoming=0).graph
-        for row in cluster_rows(store.union, store.iris):
+        for row in cluster_rows(store.union, store.iris, limit=pages.HOME_CLUSTERS):
             graph.add((row.cluster, RDF.type, store.iris.term.EducationIndustryCluster))
             for industry in row.industries:
                 graph.add((row.cluster, store.iris.term.industry, industry))

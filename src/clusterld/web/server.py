@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Mapping
 from types import FrameType
 from typing import Any
@@ -22,7 +23,8 @@ def run_server(overrides: Mapping[str, Any], *, host: str, port: int, threads: i
     """Load, validate and serve the dataset until Ctrl-C or SIGTERM; return an exit code."""
     from waitress import create_server
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    configure_logging()
+    started = time.monotonic()
     try:
         app = create_app(overrides)
     except InvalidDataError as error:
@@ -35,11 +37,13 @@ def run_server(overrides: Mapping[str, Any], *, host: str, port: int, threads: i
     with app.app_context():
         store = get_store()
         log.info(
-            "Serving %d triples at http://%s:%s/ (base IRI %s)",
-            len(store.data),
+            "Serving version %s (%d triples) at http://%s:%s/ (base IRI %s), ready in %.1f s",
+            store.version,
+            store.triple_count("data"),
             host,
             server.effective_port,
             store.base,
+            time.monotonic() - started,
         )
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -62,9 +66,14 @@ def run_server(overrides: Mapping[str, Any], *, host: str, port: int, threads: i
     return 0
 
 
-def print_refusal(error: InvalidDataError) -> None:
+def configure_logging() -> None:
+    """Log lines with their time and level on standard error (publishing phases included)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+
+
+def print_refusal(error: InvalidDataError, *, action: str = "nothing is served") -> None:
     """Print why the data was refused: the same readable report as ``clusterld validate``."""
-    click.echo("error: the data does not conform to the shapes; nothing is served.", err=True)
+    click.echo(f"error: the data does not conform to the shapes; {action}.", err=True)
     click.echo(error.detail, err=True)
 
 
@@ -82,4 +91,4 @@ def reload_dataset(holder: StoreHolder) -> None:
             "Reload refused, still serving version %s: %s", holder.store.version, error.detail
         )
     else:
-        log.info("Now serving version %s (%d triples)", store.version, len(store.data))
+        log.info("Now serving version %s (%d triples)", store.version, store.triple_count("data"))

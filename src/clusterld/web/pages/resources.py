@@ -217,19 +217,43 @@ def graph_page(store: Store, graph: Graph, topic: URIRef, lang: str, address: Ad
     )
 
 
-def class_page(store: Store, graph: Graph, cls: URIRef, lang: str, address: Address) -> str:
-    page = Page(store, graph, lang, address)
+def class_page(
+    store: Store,
+    graph: Graph,
+    cls: URIRef,
+    lang: str,
+    address: Address,
+    *,
+    page: int = 1,
+    last: int = 1,
+) -> str:
+    view = Page(store, graph, lang, address)
     instances = sorted(
-        (page.link(s) for s in graph.subjects(RDF.type, cls)), key=lambda link: link.text.casefold()
+        (view.link(s) for s in graph.subjects(RDF.type, cls)), key=lambda link: link.text.casefold()
     )
     definition = local_address(store.base, str(cls))
-    return page.render(
+    values = {k: v for k, v in address.values.items() if k != "page"}
+
+    def page_url(number: int) -> str:
+        query = {"page": str(number)} if number > 1 else {}
+        return Address(address.endpoint, {**values, **query}, suffix_key="name").url(**view.query)
+
+    return view.render(
         "class.html",
         title=term_label(store.union, cls, lang),
         topic=cls,
         instances=instances,
-        definition=page.href(cls) if definition else str(cls),
+        count=store.instance_count(cls) or len(instances),
+        page=page,
+        last=last,
+        previous=page_url(page - 1) if page > 1 else None,
+        next=page_url(page + 1) if page < last else None,
+        definition=view.href(cls) if definition else str(cls),
     )
+
+
+HOME_CLUSTERS = 100
+"""Clusters listed on the home page (in the source's order); the class page lists them all."""
 
 
 def home_page(store: Store, graph: Graph, lang: str, address: Address) -> str:
@@ -243,13 +267,14 @@ def home_page(store: Store, graph: Graph, lang: str, address: Address) -> str:
             "leads": [page.link(o) for o in row.leads],
             "member_count": row.member_count,
         }
-        for row in cluster_rows(union, store.iris)
+        for row in cluster_rows(union, store.iris, limit=HOME_CLUSTERS)
     ]
+    cluster_count = store.instance_count(store.iris.term.EducationIndustryCluster)
     classes = sorted(
         (
-            (page.class_link(cls), sum(1 for _ in union.subjects(RDF.type, cls)))
-            for cls in set(store.data.objects(None, RDF.type))
-            if isinstance(cls, URIRef) and class_address(store, cls)
+            (page.class_link(cls), store.instance_count(cls))
+            for cls in map(URIRef, store.manifest.statistics["classes"])  # classes of the data
+            if class_address(store, cls)
         ),
         key=lambda pair: pair[0].text.casefold(),
     )
@@ -264,6 +289,8 @@ def home_page(store: Store, graph: Graph, lang: str, address: Address) -> str:
         topic=dataset,
         description=_text(union, dataset, lang),
         clusters=clusters,
+        cluster_count=cluster_count,
+        all_clusters=page.class_link(store.iris.term.EducationIndustryCluster),
         classes=classes,
         schemes=schemes,
         dataset=page.link(dataset),

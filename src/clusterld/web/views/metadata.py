@@ -14,7 +14,7 @@ import json
 from typing import Any
 from urllib.parse import urljoin
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, current_app, request, send_file, url_for
 from flask.sansio.blueprints import BlueprintSetupState
 from markupsafe import Markup
 
@@ -24,7 +24,7 @@ from clusterld.formats import DOCUMENT_FORMATS, HTML
 from clusterld.metadata import OFFERED, Profile, schema_org_dataset
 from clusterld.metadata.dumps import dump_file
 from clusterld.metadata.profiles import ALTERNATES
-from clusterld.web.discovery import page_addresses, robots_txt, sitemap_xml
+from clusterld.web.discovery import page_addresses, robots_txt, sitemap_index_xml, sitemap_xml
 from clusterld.web.pages.metadata import alternates_document, metadata_document
 from clusterld.web.profiles import (
     ACCEPT_PROFILE,
@@ -48,6 +48,10 @@ def check_settings(state: BlueprintSetupState) -> None:
 
 FORMAT_SUFFIX = "<any(ttl, jsonld, nt, rdf, html):ext>"
 DUMP_CACHE = "public, max-age=300"
+STREAM_FROM = 8 * 1024 * 1024
+"""Dumps larger than this are streamed from disk; smaller ones are read whole (simpler)."""
+SITEMAP_LIMIT = 50_000
+"""Most URLs in one sitemap file (sitemaps.org protocol 0.9)."""
 
 
 @bp.get("/.well-known/void")
@@ -95,26 +99,63 @@ def dump(name: str) -> Response:
     file = dump_file(store, name)
     if file is None:
         raise NotFound(f"There is no dump called {name!r}; the catalog lists them all.")
-    response = Response(file.body, content_type=file.dump.content_type)
+    modified = store.loaded_at.replace(microsecond=0)
+    if file.byte_size > STREAM_FROM:  # streamed from the file written at publish time
+        response = send_file(
+            file.path,
+            mimetype=file.dump.content_type,
+            etag=file.sha256,
+            last_modified=modified,
+            conditional=True,
+        )
+    else:
+        response = Response(file.body, content_type=file.dump.content_type)
+        response.set_etag(file.sha256)
+        response.last_modified = modified
+        response.make_conditional(request, accept_ranges=True, complete_length=file.byte_size)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = DUMP_CACHE
     response.headers["Link"] = f'<{url_for(".catalog")}>; rel="describedby"; type="text/turtle"'
-    response.set_etag(file.sha256)
-    response.last_modified = store.loaded_at.replace(microsecond=0)
-    response.make_conditional(request, accept_ranges=True, complete_length=file.byte_size)
     return response
 
 
 @bp.get("/sitemap.xml")
 def sitemap() -> Response:
-    """Every HTML page, for search engines, modified when the dataset version was loaded."""
+    """Every HTML page, for search engines, modified when the dataset version was published;
+    past the protocol's 50,000 URLs a file, a sitemap index of numbered sitemaps."""
     store = get_store()
-    urls = [
-        urljoin(request.host_url, a.url() if a.endpoint == "home.index" else a.url(HTML))
-        for a in page_addresses(store)
-    ]
-    body = sitemap_xml(urls, store.loaded_at)
+    urls = _page_urls()
+    if len(urls) <= SITEMAP_LIMIT:
+        body = sitemap_xml(urls, store.loaded_at)
+    else:
+        parts = range(1, -(-len(urls) // SITEMAP_LIMIT) + 1)
+        sitemaps = [urljoin(request.host_url, url_for(".sitemap_part", number=n)) for n in parts]
+        body = sitemap_index_xml(sitemaps, store.loaded_at)
     return _text(body, "application/xml; charset=utf-8", "sitemap", request.host_url)
+
+
+@bp.get("/sitemap-<int:number>.xml")
+def sitemap_part(number: int) -> Response:
+    """One numbered sitemap of a sitemap index."""
+    urls = _page_urls()[(number - 1) * SITEMAP_LIMIT : number * SITEMAP_LIMIT]
+    if number < 1 or not urls or len(_page_urls()) <= SITEMAP_LIMIT:
+        raise NotFound("No such sitemap; /sitemap.xml lists them.")
+    body = sitemap_xml(urls, get_store().loaded_at)
+    return _text(body, "application/xml; charset=utf-8", "sitemap", str(number), request.host_url)
+
+
+def _page_urls() -> list[str]:
+    """The URL of every HTML page, once per version and host."""
+    store = get_store()
+
+    def build() -> list[str]:
+        return [
+            urljoin(request.host_url, a.url() if a.endpoint == "home.index" else a.url(HTML))
+            for a in page_addresses(store)
+        ]
+
+    urls: list[str] = store.cached(("sitemap-urls", request.host_url), build)
+    return urls
 
 
 @bp.get("/robots.txt")

@@ -106,7 +106,11 @@ def class_page(prefix: str, name: str) -> Response:
     cls = documents.class_iri(store, prefix, stem)
     if cls is None:
         raise NotFound(f"No class {prefix}:{stem} has instances in this dataset.")
-    return render(documents.class_document(store, prefix, stem, cls), ext)
+    page = request.args.get("page", "1")
+    last = documents.class_pages(store, cls)
+    if not page.isdigit() or not 1 <= int(page) <= last:
+        raise NotFound(f"The class {prefix}:{stem} has pages 1 to {last}, not {page!r}.")
+    return render(documents.class_document(store, prefix, stem, cls, page=int(page)), ext)
 
 
 @bp.get("/context.jsonld")
