@@ -12,11 +12,13 @@ import os
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from flask import Flask
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS
 
 from clusterld import config
+from clusterld.cli import cli
 from clusterld.dataset import versions
 from clusterld.dataset.store import StoreUnavailable, get_holder
 from clusterld.errors import ConfigError
@@ -117,3 +119,27 @@ def test_a_cache_dir_setting_wins_over_the_environment(tmp_path: Path) -> None:
     store = get_holder(app).store
     assert store.folder.parent == cache / "versions"
     assert [p.name for p in (cache / "versions").iterdir()] == [store.version]
+
+
+def test_the_publish_command_makes_a_store_that_serves(tmp_path: Path) -> None:
+    """The command the empty-store message names exists and publishes a servable store."""
+    root = tmp_path / "store"
+    result = CliRunner().invoke(cli, ["publish", "--store", str(root), "--base-uri", STORE_BASE])
+    assert result.exit_code == 0, result.output
+    current = versions.current(root)
+    assert current is not None and current.name in result.output
+    app = create_app({"STORE": str(root), "TESTING": True})
+    assert get_holder(app).store.folder.resolve() == current
+
+
+def test_the_publish_command_refuses_invalid_data(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    invalid = Path(__file__).parent / "data" / "invalid" / "cluster-without-lead.ttl"
+    (data / invalid.name).write_bytes(invalid.read_bytes())
+    root = tmp_path / "store"
+    result = CliRunner().invoke(cli, ["publish", "--store", str(root), "--data", str(data)])
+    assert result.exit_code == 1, result.output
+    assert "does not conform" in result.output
+    assert versions.current(root) is None
+    assert not list((root / "versions").glob(".staging-*"))
