@@ -201,7 +201,9 @@ def prune(root: Path, *, keep: int = KEEP_VERSIONS, min_age: float = 3600.0) -> 
     removed: list[Path] = []
     for rank, path in enumerate(complete):
         age = now - manifest_path(path).stat().st_mtime
-        if path != live and rank >= keep and age > min_age:
+        # ``live`` is resolved: compare resolved paths, or a store reached through a
+        # symbolic link (or a relative path) would lose its current version
+        if path.resolve() != live and rank >= keep and age > min_age:
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     for path in versions.glob(".staging-*"):
