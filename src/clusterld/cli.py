@@ -117,7 +117,8 @@ def validate_command(
 )
 @click.option(
     "--base-uri",
-    required=True,
+    default="http://localhost:8080/",
+    show_default=True,
     help="Base IRI the dataset is published under (its IRIs are rewritten to it).",
 )
 @_data_option("publish")
@@ -190,45 +191,6 @@ def serve_command(
     else:
         overrides = _overrides(base_uri or _listen_base(host, port), data_paths)
     sys.exit(run_server(overrides, host=host, port=port, threads=threads))
-
-
-@cli.command("publish")
-@click.option(
-    "--store",
-    "store_path",
-    required=True,
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Store folder to publish into (created if missing); serve it with CLUSTERLD_STORE.",
-)
-@click.option(
-    "--base-uri",
-    default="http://localhost:8080/",
-    show_default=True,
-    help="Base IRI the dataset is published under.",
-)
-@_data_option("publish")
-def publish_command(store_path: Path, base_uri: str, data_paths: tuple[Path, ...]) -> None:
-    """Publish the data as a new version of a store and make it current.
-
-    Exit 1 if the data does not conform to the shapes, 2 if a file cannot be read: in both
-    cases the current version stays as it was.
-    """
-    from clusterld import config
-    from clusterld.dataset.store import InvalidDataError
-    from clusterld.publishing.publish import publish
-
-    try:
-        folder = publish(config.load(_overrides(base_uri, data_paths)), store_path)
-    except InvalidDataError as error:
-        click.echo(
-            "error: the data does not conform to the shapes; nothing is published.", err=True
-        )
-        click.echo(error.detail, err=True)
-        sys.exit(1)
-    except ClusterLDError as error:
-        click.echo(f"error: {error.detail}", err=True)
-        sys.exit(2)
-    click.echo(f"Version {folder.name} is current in {store_path}.")
 
 
 @cli.command("build")
