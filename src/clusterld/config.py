@@ -66,6 +66,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Megabytes a SPARQL worker may use; a query needing more is stopped (0: no limit).",
     ),
     Setting(
+        "INFERENCE_MAX_TRIPLES",
+        100000,
+        "Most triples inference may add to loaded data or to a POST /validate document (counted "
+        "before any is made); more is refused (413, or exit 2).",
+    ),
+    Setting(
         "MAX_INCOMING_LINKS",
         50,
         "Most links into a resource that its document lists; the rest are one link away.",

@@ -11,9 +11,11 @@ from typing import Any
 
 import click
 
+from clusterld import config
+from clusterld.dataset.inference import InferenceTooLarge, source_of
 from clusterld.dataset.store import InvalidDataError, StoreHolder, get_holder, get_store
 from clusterld.errors import ClusterLDError
-from clusterld.web.app import create_app
+from clusterld.web.app import DEFAULT_BASE_URI, create_app
 
 log = logging.getLogger("clusterld")
 
@@ -28,6 +30,16 @@ def run_server(overrides: Mapping[str, Any], *, host: str, port: int, threads: i
     except InvalidDataError as error:
         print_refusal(error)
         return 1
+    except InferenceTooLarge as error:
+        settings = config.load(overrides)
+        where = source_of(
+            error,
+            settings["DATA_PATHS"],
+            source_base=settings["SOURCE_BASE"],
+            base=settings.get("BASE_URI") or DEFAULT_BASE_URI,
+        )
+        click.echo(f"error: {where}: {error.detail}", err=True)
+        return 2
     except ClusterLDError as error:
         click.echo(f"error: {error.detail}", err=True)
         return 2

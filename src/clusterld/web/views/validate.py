@@ -74,7 +74,8 @@ def validate_body() -> Response:
     store = get_store()
     upload = read_upload(store)
     with_data = (request.args.get("with") or form_field("with")) == "data"
-    outcome = service.validate_upload(store, upload, with_data=with_data)
+    max_derived = int(current_app.config["INFERENCE_MAX_TRIPLES"])
+    outcome = service.validate_upload(store, upload, with_data=with_data, max_derived=max_derived)
     if fmt is HTML:
         lang = language()
         response = page(

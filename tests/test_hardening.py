@@ -1,0 +1,102 @@
+"""Regression tests for the denial-of-service and injection findings of issue 13.
+
+Each test is named after its finding and uses small inputs with lowered limits, so that it
+proves the bound without spending what the attack would have cost.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from rdflib import Graph
+
+from clusterld.cli import cli
+from clusterld.dataset.inference import InferenceTooLarge, materialise
+from clusterld.namespaces import SOURCE_BASE
+
+# rdflib 7's JSON-LD parser builds a ConjunctiveGraph, which rdflib itself deprecates
+pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+
+ID = f"{SOURCE_BASE}id/"
+ORG_PREFIX = "@prefix org: <http://www.w3.org/ns/org#> .\n"
+
+
+def big_membership(members: int, organisations: int) -> str:
+    """One org:Membership whose members × organisations pairs all become shortcuts."""
+    values = ", ".join(f"<{ID}org/m{n}>" for n in range(members))
+    orgs = ", ".join(f"<{ID}org/o{n}>" for n in range(organisations))
+    return (
+        f"{ORG_PREFIX}<{ID}membership/big> a org:Membership ;\n"
+        f"    org:member {values} ;\n    org:organization {orgs} .\n"
+    )
+
+
+# --- 1: inference whose output grows with the product of its input ----------------------
+
+
+def test_inference_blow_up_is_refused_before_any_triple_is_made() -> None:
+    data = Graph().parse(data=big_membership(40, 40), format="turtle")
+    before = len(data)
+    with pytest.raises(InferenceTooLarge) as raised:
+        materialise(data, Graph(), max_derived=1000)
+    assert len(data) == before  # refused before adding anything
+    detail = raised.value.detail
+    assert "INFERENCE_MAX_TRIPLES" in detail and "1000" in detail
+    assert f"<{ID}membership/big>" in detail and "40 org:member" in detail
+    assert raised.value.status == 413
+
+
+def test_inference_blow_up_of_the_issue_is_refused_at_once_by_default() -> None:
+    """The 16 KB document of the issue (1,000 × 1,000) took 39 s and 335 MB."""
+    data = Graph().parse(data=big_membership(1000, 1000), format="turtle")
+    started = time.monotonic()
+    with pytest.raises(InferenceTooLarge):
+        materialise(data, Graph())
+    assert time.monotonic() - started < 2
+
+
+def test_inference_within_the_limit_still_adds_everything() -> None:
+    data = Graph().parse(data=big_membership(3, 2), format="turtle")
+    assert materialise(data, Graph(), max_derived=12) == 12  # 6 hasMember + 6 memberOf
+
+
+def test_inference_blow_up_on_validate_is_413(make_app: Callable[..., Flask]) -> None:
+    app = make_app(INFERENCE_MAX_TRIPLES=1000)
+    response = app.test_client().post(
+        "/validate",
+        data=big_membership(40, 40).encode(),
+        headers={"Content-Type": "text/turtle", "Accept": "application/json"},
+    )
+    assert response.status_code == 413, response.get_data(as_text=True)
+    assert response.json is not None
+    assert "INFERENCE_MAX_TRIPLES" in response.json["detail"]
+    assert "membership/big" in response.json["detail"]
+
+
+def test_inference_blow_up_in_the_cli_is_exit_2_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "big.ttl"
+    path.write_text(big_membership(40, 40), encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["validate", str(path)], env={"CLUSTERLD_INFERENCE_MAX_TRIPLES": "1000"}
+    )
+    assert result.exit_code == 2, result.output
+    assert f"error: {path}: Inference would add" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_inference_blow_up_at_serve_is_exit_2_naming_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from clusterld.web.server import run_server
+
+    path = tmp_path / "big.ttl"
+    path.write_text(big_membership(1000, 1000), encoding="utf-8")
+    overrides = {"DATA_PATHS": [path], "BASE_URI": "http://127.0.0.1:1/"}
+    assert run_server(overrides, host="127.0.0.1", port=0, threads=1) == 2
+    error = capsys.readouterr().err
+    assert f"error: {path}: Inference would add" in error and "membership/big" in error
