@@ -100,3 +100,65 @@ def test_inference_blow_up_at_serve_is_exit_2_naming_the_file(
     assert run_server(overrides, host="127.0.0.1", port=0, threads=1) == 2
     error = capsys.readouterr().err
     assert f"error: {path}: Inference would add" in error and "membership/big" in error
+
+
+# --- 2: IRIs that nothing can serialise must not pass the publishing gate ---------------
+
+NEW_MEMBER = "https://clusterld.example/tomsk/id/org/new member"
+RDF_XML_HEAD = (
+    '<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+    ' xmlns:rdfs="http://www.w3.org/2000/01/rdf-schema#">\n'
+)
+INVALID_IRI_FILES = {
+    "space.ttl": (f'\n<{NEW_MEMBER}> <http://www.w3.org/2000/01/rdf-schema#label> "x"@en .\n', 2),
+    "space.rdf": (
+        f'{RDF_XML_HEAD}<rdf:Description rdf:about="{NEW_MEMBER}">'
+        '<rdfs:label xml:lang="en">x</rdfs:label></rdf:Description>\n</rdf:RDF>\n',
+        3,
+    ),
+    "escaped.ttl": (
+        f"<{NEW_MEMBER.replace(' ', chr(92) + 'u0020')}> "
+        '<http://www.w3.org/2000/01/rdf-schema#label> "x"@en .\n',
+        None,
+    ),
+    "percent.nt": ('<http://a.example/%zz> <http://a.example/p> "x" .\n', 1),
+    "control.ttl": ('<http://a.example/a\\u0001b> <http://a.example/p> "x" .\n', None),
+    "datatype.ttl": (
+        '<http://a.example/s> <http://a.example/p> "x"^^<http://a.example/{t}> .\n',
+        1,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INVALID_IRI_FILES))
+def test_invalid_iri_is_refused_by_clusterld_validate(tmp_path: Path, name: str) -> None:
+    text, line = INVALID_IRI_FILES[name]
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 2, result.output
+    where = f"{path}, line {line}," if line else f"{path}: invalid IRI <"
+    assert f"error: {where}" in result.output
+    assert "invalid IRI" in result.output and "Traceback" not in result.output
+
+
+def test_invalid_iri_is_refused_by_the_publishing_gate(
+    tmp_path: Path, make_app: Callable[..., Flask]
+) -> None:
+    from clusterld.errors import InputError
+
+    path = tmp_path / "space.ttl"
+    path.write_text(INVALID_IRI_FILES["space.ttl"][0], encoding="utf-8")
+    with pytest.raises(InputError, match="invalid IRI .*new member.*percent-encode it as %20"):
+        make_app(DATA_PATHS=[path])
+
+
+def test_invalid_iri_in_an_upload_is_400(app: Flask) -> None:
+    response = app.test_client().post(
+        "/validate",
+        data=INVALID_IRI_FILES["space.ttl"][0].encode(),
+        headers={"Content-Type": "text/turtle", "Accept": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json is not None and response.json["line"] == 2
+    assert "invalid IRI" in response.json["detail"]

@@ -17,6 +17,7 @@ from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.term import Node
 
 from clusterld.errors import InputError, RDFSyntaxError
+from clusterld.namespaces import iri_problem, is_iri, show_iri
 
 FORMAT_BY_SUFFIX: dict[str, str] = {
     ".ttl": "turtle",
@@ -83,8 +84,40 @@ def parse_text(
         # rdflib's JSON-LD and RDF/XML parsers raise arbitrary errors on malformed input
         # (AttributeError, UnboundLocalError, ...); bad input must never become a traceback.
         raise RDFSyntaxError(source, f"not valid {rdf_format}: {error}") from None
+    refuse_invalid_iris(scratch, text, source)
     graph += scratch
     return graph
+
+
+def refuse_invalid_iris(graph: Graph, text: str, source: str) -> None:
+    """Refuse a parsed document that holds a term that is not an IRI (RFC 3987).
+
+    rdflib accepts ``<a b>`` in Turtle, ``\\u0020`` escapes and any ``rdf:about``, but
+    nothing can write such a term back: every page that mentions it would fail.  So the
+    document is refused here, where its file is known, rather than published.
+
+    :raises RDFSyntaxError: the first invalid IRI, with its line and column when it is
+        written as is in ``text`` (escaped or relative ones are named without a place).
+    """
+    checked: set[str] = set()
+    for triple in graph:
+        for term in triple:
+            iri = term.datatype if isinstance(term, Literal) else term
+            if not isinstance(iri, URIRef) or iri in checked:
+                continue
+            if not is_iri(iri):
+                raise _invalid_iri(iri, text, source)
+            checked.add(iri)
+
+
+def _invalid_iri(iri: str, text: str, source: str) -> RDFSyntaxError:
+    message = f"invalid IRI {show_iri(iri)}: {iri_problem(iri)}"
+    offset = text.find(iri)
+    if offset < 0:
+        return RDFSyntaxError(source, message)
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return RDFSyntaxError(source, message, line=line, column=column)
 
 
 def parse_file(path: Path, *, graph: Graph | None = None) -> Graph:
