@@ -6,9 +6,11 @@ proves the bound without spending what the attack would have cost.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -17,6 +19,7 @@ from rdflib import Graph
 
 from clusterld.cli import cli
 from clusterld.dataset.inference import InferenceTooLarge, materialise
+from clusterld.dataset.loading import TooManyTriples, _LimitedMemory, parse_text
 from clusterld.namespaces import SOURCE_BASE
 
 # rdflib 7's JSON-LD parser builds a ConjunctiveGraph, which rdflib itself deprecates
@@ -162,3 +165,97 @@ def test_invalid_iri_in_an_upload_is_400(app: Flask) -> None:
     assert response.status_code == 400
     assert response.json is not None and response.json["line"] == 2
     assert "invalid IRI" in response.json["detail"]
+
+
+# --- 3: the triple limit of /validate is enforced while parsing -------------------------
+
+
+def many_triples(rdf_format: str, count: int) -> tuple[str, str]:
+    """A document of ``count`` triples and its media type (the issue's one was ``[] , [] …``)."""
+    if rdf_format == "turtle":
+        return "<http://a.example/s> <http://a.example/p> " + ", ".join(["[]"] * count) + " .", (
+            "text/turtle"
+        )
+    if rdf_format == "nt":
+        body = "".join(f'<http://a.example/s> <http://a.example/p> "{n}" .\n' for n in range(count))
+        return body, "application/n-triples"
+    if rdf_format == "xml":
+        items = "".join(
+            f'<rdf:Description rdf:about="http://a.example/{n}"><rdfs:label>{n}</rdfs:label>'
+            "</rdf:Description>"
+            for n in range(count)
+        )
+        return f"{RDF_XML_HEAD}{items}</rdf:RDF>", "application/rdf+xml"
+    nodes = [{"@id": f"http://a.example/{n}", "http://a.example/p": "v"} for n in range(count)]
+    return json.dumps(nodes), "application/ld+json"
+
+
+@pytest.mark.parametrize("rdf_format", ["turtle", "nt", "xml", "json-ld"])
+def test_triple_limit_stops_parsing_at_the_limit(rdf_format: str) -> None:
+    text, _ = many_triples(rdf_format, 5000)
+    graph = Graph()
+    with pytest.raises(TooManyTriples, match="upload: more than 10 triples"):
+        parse_text(text, rdf_format, source="upload", max_triples=10, graph=graph)
+    assert len(graph) == 0  # the caller's graph is untouched
+
+
+def test_triple_limit_counts_triples_as_written() -> None:
+    """A triple repeated costs the parser as much as distinct ones (RDF/XML: 6 s for 2 MiB)."""
+    text = '<http://a.example/s> <http://a.example/p> "v" .\n'
+    assert len(parse_text(text * 10, "nt", source="upload", max_triples=10)) == 1
+    with pytest.raises(TooManyTriples):
+        parse_text(text * 11, "nt", source="upload", max_triples=10)
+
+
+@pytest.mark.parametrize("rdf_format", ["turtle", "nt", "xml", "json-ld"])
+def test_triple_limit_of_validate_is_checked_while_parsing(
+    rdf_format: str, make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over the limit: 413 before the parser has read the rest of the document."""
+    app = make_app(VALIDATE_MAX_TRIPLES=10)
+    text, media_type = many_triples(rdf_format, 3000)
+    counted: list[int] = []
+    original = _LimitedMemory.add
+
+    def add(self: _LimitedMemory, *args: Any, **kwargs: Any) -> None:
+        counted.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(_LimitedMemory, "add", add)
+    response = app.test_client().post(
+        "/validate",
+        data=text.encode(),
+        headers={"Content-Type": media_type, "Accept": "application/json"},
+    )
+    assert response.status_code == 413, response.get_data(as_text=True)
+    assert response.json is not None
+    assert "more than 10 triples" in response.json["detail"]
+    assert "at most 10 triples" in response.json["detail"]
+    assert len(counted) < 20  # stopped at the limit, not after all 3000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<http://a.example/s> <http://a.example/p> " + ", ".join(["[]"] * 3000) + " .",
+        "<http://a.example/s> <http://a.example/p> (" + " ".join(["[]"] * 3000) + ") .",
+    ],
+    ids=["object list", "collection"],
+)
+def test_triple_limit_stops_turtle_before_a_long_list_is_collected(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """rdflib reads a whole object list or collection before making its first triple."""
+    from rdflib.plugins.parsers.notation3 import RDFSink
+
+    made: list[int] = []
+    original = RDFSink.newBlankNode
+
+    def new_blank_node(self: RDFSink, *args: Any, **kwargs: Any) -> Any:
+        made.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(RDFSink, "newBlankNode", new_blank_node)
+    with pytest.raises(TooManyTriples):
+        parse_text(text, "turtle", source="upload", max_triples=10)
+    assert len(made) < 50

@@ -7,17 +7,24 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableSequence
 from pathlib import Path
+from typing import IO, Any, cast
 from xml.sax import SAXParseException
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.exceptions import ParserError
-from rdflib.plugins.parsers.notation3 import BadSyntax
+from rdflib.parser import InputSource, Parser
+from rdflib.plugin import register
+from rdflib.plugins.parsers.notation3 import BadSyntax, RDFSink, SinkParser, TurtleParser
+from rdflib.plugins.stores.memory import Memory
 from rdflib.term import Node
 
-from clusterld.errors import InputError, RDFSyntaxError
+from clusterld.errors import InputError, InputTooLarge, RDFSyntaxError
 from clusterld.namespaces import iri_problem, is_iri, show_iri
+
+LIMITED_TURTLE = "clusterld-limited-turtle"
+"""The name of the Turtle parser that stops at a number of terms (see ``parse_text``)."""
 
 FORMAT_BY_SUFFIX: dict[str, str] = {
     ".ttl": "turtle",
@@ -49,6 +56,84 @@ def rdf_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
+class TooManyTriples(InputTooLarge):
+    """A document has more triples than the caller allows; parsing stopped at the limit."""
+
+    title = "Document too large"
+
+    def __init__(self, source: str, limit: int) -> None:
+        super().__init__(f"{source}: more than {limit} triples")
+        self.source = source
+        self.limit = limit
+
+
+class _LimitedMemory(Memory):
+    """rdflib's in-memory store that refuses to be given more than ``limit`` triples.
+
+    Every parser (Turtle, N-Triples, RDF/XML, JSON-LD, also into named graphs) adds through
+    the store, so the exception stops parsing at the first triple over the limit, however
+    much of the document is left, and propagates out of ``Graph.parse``.
+    """
+
+    def __init__(self, limit: int, source: str) -> None:
+        super().__init__()
+        self._limit = limit
+        self._source = source
+        self._adds = 0
+
+    def add(self, triple: Any, context: Any, quoted: bool = False) -> None:
+        # Counted as written: a triple repeated 300,000 times costs the parser as much as
+        # 300,000 triples, though the graph keeps one.
+        self._adds += 1
+        if self._adds > self._limit:
+            raise TooManyTriples(self._source, self._limit)
+        super().add(triple, context, quoted)
+
+
+class _CountingSinkParser(SinkParser):
+    """rdflib's Turtle parser, stopped once it has read more terms than a limit allows.
+
+    The parser collects a whole object list (``<s> <p> [], [], …``) or collection before it
+    makes the first statement, so the store's count comes too late for those: here every
+    term (subject, predicate, object, list item) is counted as it is read.  A document of
+    ``n`` triples has at most ``3 n`` of them, written out.
+    """
+
+    def __init__(self, sink: RDFSink, *, max_terms: int, error: Exception, **kwargs: Any) -> None:
+        super().__init__(sink, **kwargs)
+        self._max_terms = max_terms
+        self._error = error
+        self._terms = 0
+
+    def item(self, argstr: str, i: int, res: MutableSequence[Any]) -> int:
+        j: int = super().item(argstr, i, res)
+        if j >= 0:
+            self._terms += 1
+            if self._terms > self._max_terms:
+                raise self._error
+        return j
+
+
+class _LimitedTurtleParser(TurtleParser):
+    """``TurtleParser.parse`` (rdflib 7) with the counting parser above."""
+
+    def parse(  # type: ignore[override]
+        self, source: InputSource, graph: Graph, *, max_terms: int, error: Exception
+    ) -> None:
+        sink = RDFSink(graph)
+        base = graph.absolutize(source.getPublicId() or source.getSystemId() or "")
+        parser = _CountingSinkParser(
+            sink, baseURI=base, turtle=True, max_terms=max_terms, error=error
+        )
+        stream = source.getCharacterStream() or source.getByteStream()
+        parser.loadStream(cast(IO[str], stream))
+        for prefix, namespace in parser._bindings.items():
+            graph.bind(prefix, namespace)
+
+
+register(LIMITED_TURTLE, Parser, __name__, "_LimitedTurtleParser")
+
+
 def parse_text(
     text: str,
     rdf_format: str,
@@ -56,17 +141,29 @@ def parse_text(
     source: str,
     graph: Graph | None = None,
     public_id: str | None = None,
+    max_triples: int | None = None,
 ) -> Graph:
     """Parse ``text`` into ``graph``; a syntax error becomes :class:`RDFSyntaxError`.
 
     ``public_id`` is the base for relative IRIs (default: the file's URI, or a placeholder).
+
+    :raises TooManyTriples: the document holds more than ``max_triples`` triples; parsing
+        stops at the first one over the limit, so neither time nor memory depends on how
+        much larger the document is.
     """
     graph = Graph() if graph is None else graph
-    scratch = Graph()  # parse apart so that a failure leaves ``graph`` untouched
+    # parse apart so that a failure leaves ``graph`` untouched
+    scratch = Graph() if max_triples is None else Graph(_LimitedMemory(max_triples, source))
     if rdf_format == "json-ld":
         refuse_remote_contexts(text, source)
+    options: dict[str, Any] = {"format": rdf_format}
+    if max_triples is not None and rdf_format == "turtle":
+        error = TooManyTriples(source, max_triples)
+        options = {"format": LIMITED_TURTLE, "max_terms": 3 * max_triples + 3, "error": error}
     try:
-        scratch.parse(data=text, format=rdf_format, publicID=public_id or _public_id(source))
+        scratch.parse(data=text, publicID=public_id or _public_id(source), **options)
+    except TooManyTriples:
+        raise
     except BadSyntax as error:
         raise _turtle_error(error, text, source) from None
     except json.JSONDecodeError as error:
