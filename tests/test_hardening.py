@@ -259,3 +259,50 @@ def test_triple_limit_stops_turtle_before_a_long_list_is_collected(
     with pytest.raises(TooManyTriples):
         parse_text(text, "turtle", source="upload", max_triples=10)
     assert len(made) < 50
+
+
+# --- 5: XML entity expansion ("billion laughs") -----------------------------------------
+
+LEVELS = 4  # 10^5 characters: enough to prove the refusal, cheap if it ever got parsed
+LAUGHS = (
+    '<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n <!ENTITY e0 "aaaaaaaaaa">\n'
+    + "".join(f' <!ENTITY e{n + 1} "{f"&e{n};" * 10}">\n' for n in range(LEVELS))
+    + "]>\n"
+    + RDF_XML_HEAD.split("\n", 1)[1]  # without its XML declaration
+    + f'<rdf:Description rdf:about="http://a.example/x"><rdfs:label>&e{LEVELS};</rdfs:label>'
+    + "</rdf:Description>\n</rdf:RDF>\n"
+)
+
+
+def test_billion_laughs_is_refused_before_parsing_by_clusterld_validate(tmp_path: Path) -> None:
+    path = tmp_path / "laughs.rdf"
+    path.write_text(LAUGHS, encoding="utf-8")
+    started = time.monotonic()
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert time.monotonic() - started < 5
+    assert result.exit_code == 2, result.output
+    assert f"error: {path}, line 3, column 2: " in result.output
+    assert "<!ENTITY" in result.output and "Traceback" not in result.output
+
+
+def test_billion_laughs_is_refused_on_validate(app: Flask) -> None:
+    response = app.test_client().post(
+        "/validate",
+        data=LAUGHS.encode(),
+        headers={"Content-Type": "application/rdf+xml", "Accept": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json is not None and response.json["line"] == 3
+    assert "entity declaration" in response.json["detail"]
+
+
+def test_billion_laughs_in_utf_16_is_refused_too(app: Flask) -> None:
+    """UTF-16 text decodes as UTF-8 (NULs between the letters) but expat reads it as UTF-16."""
+    document = LAUGHS.replace('version="1.0"', 'version="1.0" encoding="UTF-16"')
+    for body in (document.encode("utf-16-le"), document.encode("utf-8")):
+        response = app.test_client().post(
+            "/validate",
+            data=body,
+            headers={"Content-Type": "application/rdf+xml", "Accept": "application/json"},
+        )
+        assert response.status_code == 400, response.get_data(as_text=True)

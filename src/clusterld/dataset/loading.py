@@ -156,6 +156,8 @@ def parse_text(
     scratch = Graph() if max_triples is None else Graph(_LimitedMemory(max_triples, source))
     if rdf_format == "json-ld":
         refuse_remote_contexts(text, source)
+    if rdf_format == "xml":
+        refuse_xml_entities(text, source)
     options: dict[str, Any] = {"format": rdf_format}
     if max_triples is not None and rdf_format == "turtle":
         error = TooManyTriples(source, max_triples)
@@ -212,9 +214,14 @@ def _invalid_iri(iri: str, text: str, source: str) -> RDFSyntaxError:
     offset = text.find(iri)
     if offset < 0:
         return RDFSyntaxError(source, message)
-    line = text.count("\n", 0, offset) + 1
-    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    line, column = _position(text, offset)
     return RDFSyntaxError(source, message, line=line, column=column)
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    """The line and column (both from 1) of a character of ``text``."""
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
 def parse_file(path: Path, *, graph: Graph | None = None) -> Graph:
@@ -272,6 +279,50 @@ def _public_id(source: str) -> str:
     if path.is_file():
         return path.resolve().as_uri()
     return "https://input.clusterld.invalid/"
+
+
+_XML_ENCODING = re.compile(r"""<\?xml[^>]*?\bencoding\s*=\s*["']([^"']*)["']""")
+
+
+def refuse_xml_entities(text: str, source: str) -> None:
+    """Refuse XML that declares entities, before any parser sees it.
+
+    Nested entity definitions expand exponentially ("billion laughs": 682 bytes cost a minute
+    of CPU), and external ones read other files.  RDF/XML needs neither, so a document with
+    ``<!ENTITY`` is refused outright; so is one that the XML parser would read in another
+    encoding than the UTF-8 it was checked in (a UTF-16 document hides ``<!ENTITY``).
+
+    :raises RDFSyntaxError: the document declares an entity, declares another encoding than
+        UTF-8, or holds a NUL character (never allowed in XML); with its line.
+    """
+    declared = _XML_ENCODING.match(text.lstrip())
+    if declared and declared.group(1).lower().replace("_", "-") not in (
+        "utf-8",
+        "us-ascii",
+        "ascii",
+    ):
+        raise RDFSyntaxError(
+            source,
+            f"the XML declaration names the encoding {declared.group(1)!r}; ClusterLD reads "
+            'RDF/XML in UTF-8 only: convert the file to UTF-8 and declare encoding="UTF-8"',
+            line=1,
+        )
+    for marker, why in (
+        (
+            "\x00",
+            "a NUL character, which XML never allows (is the file UTF-16? convert it to UTF-8)",
+        ),
+        (
+            "<!ENTITY",
+            "an XML entity declaration (<!ENTITY); entities are refused because they can "
+            "expand without bound. Write out what the entity stands for (e.g. the namespace "
+            "IRI instead of &owl;) and remove the DOCTYPE's entity declarations",
+        ),
+    ):
+        offset = text.find(marker)
+        if offset >= 0:
+            line, column = _position(text, offset)
+            raise RDFSyntaxError(source, f"the document contains {why}", line=line, column=column)
 
 
 def refuse_remote_contexts(text: str, source: str) -> None:
