@@ -306,3 +306,60 @@ def test_billion_laughs_in_utf_16_is_refused_too(app: Flask) -> None:
             headers={"Content-Type": "application/rdf+xml", "Accept": "application/json"},
         )
         assert response.status_code == 400, response.get_data(as_text=True)
+
+
+# --- 6: absolute IRIs come from BASE_URI, never from the Host header --------------------
+
+BASE = "https://data.example.org/tomsk/"
+
+
+@pytest.fixture(scope="module")
+def based_app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app(BASE_URI=BASE)
+
+
+def test_host_header_injection_does_not_reach_the_sitemap(based_app: Flask) -> None:
+    response = based_app.test_client().get("/sitemap.xml", headers={"Host": "evil.example"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "evil.example" not in body
+    assert f"<loc>{BASE}</loc>" in body and f"<loc>{BASE}doc/cluster/industrial.html" in body
+
+
+def test_host_header_injection_does_not_reach_robots_txt(based_app: Flask) -> None:
+    response = based_app.test_client().get("/robots.txt", headers={"Host": "evil.example"})
+    body = response.get_data(as_text=True)
+    assert "evil.example" not in body and f"Sitemap: {BASE}sitemap.xml" in body
+
+
+def test_host_header_injection_does_not_reach_a_redirect(based_app: Flask) -> None:
+    response = based_app.test_client().get(
+        "/id//cluster/industrial", headers={"Host": "evil.example"}
+    )
+    assert response.status_code == 308
+    assert response.headers["Location"] == f"{BASE}id/cluster/industrial"
+
+
+def test_host_header_of_the_base_still_gets_relative_redirects(based_app: Flask) -> None:
+    response = based_app.test_client().get(
+        "/id/cluster/industrial", headers={"Accept": "text/turtle"}
+    )
+    assert response.status_code == 303
+    assert "evil" not in response.headers["Location"]
+
+
+# --- 11: an invalid Host header is 400, never 500 ----------------------------------------
+
+
+@pytest.mark.parametrize("host", ["a..b", "a" * 64 + ".example", "a" * 64, ".", "a b"])
+@pytest.mark.parametrize("path", ["/", "/sparql", "/sitemap.xml", "/id/cluster/industrial"])
+@pytest.mark.parametrize("accept", ["text/html", "application/json", "text/plain"])
+def test_invalid_host_header_is_400(app: Flask, host: str, path: str, accept: str) -> None:
+    response = app.test_client().get(path, headers={"Host": host, "Accept": accept})
+    assert response.status_code == 400, response.get_data(as_text=True)[:500]
+    assert "Host header" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("host", ["localhost", "localhost:8080", "[::1]:8080", "пример.рф"])
+def test_valid_host_headers_are_served(app: Flask, host: str) -> None:
+    assert app.test_client().get("/", headers={"Host": host}).status_code == 200

@@ -12,7 +12,7 @@ from clusterld.dataset import store
 from clusterld.errors import register_error_handlers
 from clusterld.metadata import published_graphs
 from clusterld.sparql import service as sparql_service
-from clusterld.web import cors, proxy
+from clusterld.web import cors, hosts, proxy
 from clusterld.web.views import register_blueprints
 
 DEFAULT_BASE_URI = "http://localhost/"
@@ -38,4 +38,5 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     cors.init_app(app)
     register_blueprints(app)
     proxy.install(app)
+    hosts.install(app)
     return app

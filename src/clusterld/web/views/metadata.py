@@ -24,6 +24,7 @@ from clusterld.metadata import Profile, schema_org_dataset
 from clusterld.metadata.dumps import dump_file
 from clusterld.web.discovery import page_addresses, robots_txt, sitemap_xml
 from clusterld.web.pages.metadata import metadata_document
+from clusterld.web.proxy import public_iri
 from clusterld.web.render import add_caching, render
 
 bp = Blueprint("metadata", __name__)
@@ -74,19 +75,21 @@ def dump(name: str) -> Response:
 def sitemap() -> Response:
     """Every HTML page, for search engines, modified when the dataset version was loaded."""
     store = get_store()
+    # Absolute URLs from the base IRI, never from the request's Host header (which a client
+    # chooses); url_for's paths already carry the base's own path.
     urls = [
-        urljoin(request.host_url, a.url() if a.endpoint == "home.index" else a.url(HTML))
+        urljoin(store.base, a.url() if a.endpoint == "home.index" else a.url(HTML))
         for a in page_addresses(store)
     ]
     body = sitemap_xml(urls, store.loaded_at)
-    return _text(body, "application/xml; charset=utf-8", "sitemap", request.host_url)
+    return _text(body, "application/xml; charset=utf-8", "sitemap")
 
 
 @bp.get("/robots.txt")
 def robots() -> Response:
     """Crawl everything but SPARQL queries; the sitemap is named here."""
-    body = robots_txt(url_for(".sitemap", _external=True), request.script_root)
-    return _text(body, "text/plain; charset=utf-8", "robots", request.host_url)
+    body = robots_txt(public_iri(get_store().base, "metadata.sitemap"), request.script_root)
+    return _text(body, "text/plain; charset=utf-8", "robots")
 
 
 def _text(body: str, content_type: str, *key: str) -> Response:
