@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +16,16 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 from rdflib import Graph
+from werkzeug.test import TestResponse
 
 from clusterld.cli import cli
 from clusterld.dataset.inference import InferenceTooLarge, materialise
 from clusterld.dataset.loading import TooManyTriples, _LimitedMemory, parse_text
+from clusterld.dataset.store import get_store
 from clusterld.namespaces import SOURCE_BASE
+from clusterld.sparql.service import get_service
+from clusterld.sparql.syntax import nesting_depth, scan
+from sparql_support import sparql_app
 
 # rdflib 7's JSON-LD parser builds a ConjunctiveGraph, which rdflib itself deprecates
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
@@ -363,3 +368,59 @@ def test_invalid_host_header_is_400(app: Flask, host: str, path: str, accept: st
 @pytest.mark.parametrize("host", ["localhost", "localhost:8080", "[::1]:8080", "пример.рф"])
 def test_valid_host_headers_are_served(app: Flask, host: str) -> None:
     assert app.test_client().get("/", headers={"Host": host}).status_code == 200
+
+
+# --- SPARQL: one app with one worker for the findings below -----------------------------
+
+
+@pytest.fixture(scope="module")
+def sparql(make_app: Callable[..., Flask]) -> Iterator[Flask]:
+    with sparql_app(make_app, workers=1, timeout=10) as app:
+        with app.app_context():
+            get_service(app).warm_up(get_store())
+        yield app
+
+
+def ask(app: Flask, query: str, **params: str) -> TestResponse:
+    return app.test_client().get(
+        "/sparql", query_string={"query": query, **params}, headers={"Accept": "application/json"}
+    )
+
+
+def worker_pids(app: Flask) -> list[int]:
+    return get_service(app).pool.pids
+
+
+# --- 7: deeply nested SPARQL is refused before it reaches the engine --------------------
+
+DEEP_QUERIES = {
+    "groups": "SELECT * WHERE " + "{" * 5000 + " ?s ?p ?o " + "}" * 5000,
+    "parentheses": "SELECT * { ?s ?p ?o FILTER(" + "(" * 10000 + "?o" + ")" * 10000 + ") }",
+    "optionals": "SELECT * { ?s ?p ?o " + "OPTIONAL {" * 3000 + "?s ?p ?o" + "}" * 3001,
+    "blank nodes": "SELECT * { ?s ?p " + "[ ?p " * 300 + "?o" + " ]" * 300 + " }",
+}
+
+
+@pytest.mark.parametrize("name", sorted(DEEP_QUERIES))
+def test_deeply_nested_sparql_is_400_and_the_worker_lives(sparql: Flask, name: str) -> None:
+    ask(sparql, "ASK {}")  # the worker is up
+    before = worker_pids(sparql)
+    response = ask(sparql, DEEP_QUERIES[name])
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    assert response.json is not None
+    assert response.json["title"] == "SPARQL query nested too deeply"
+    assert "SPARQL_MAX_NESTING" in response.json["detail"]
+    assert worker_pids(sparql) == before
+    assert ask(sparql, "ASK { ?s ?p ?o }").status_code == 200
+
+
+def test_deeply_nested_sparql_at_the_limit_still_runs(sparql: Flask) -> None:
+    query = "ASK { ?s ?p ?o FILTER(" + "(" * 98 + "true" + ")" * 98 + ") }"
+    assert scan(query).depth == 100
+    assert ask(sparql, query).status_code == 200
+
+
+def test_deeply_nested_sparql_counts_no_brackets_inside_terms() -> None:
+    text = 'SELECT * { ?s ?p "((({{{[[[" , <http://a.example/((> # ((((\n }'
+    assert nesting_depth(text) == 1
+    assert scan("SELECT * { ?s ?p ?o FILTER(\\u0028 ?o )) }").depth == 3

@@ -55,6 +55,11 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("SPARQL_MAX_QUERY_LENGTH", 50000, "Longest SPARQL query accepted, in characters."),
     Setting(
+        "SPARQL_MAX_NESTING",
+        100,
+        "Deepest nesting of { ( [ in a SPARQL query; a deeper one is refused (400).",
+    ),
+    Setting(
         "SPARQL_ALLOW_SERVICE",
         False,
         "Let SPARQL queries call other endpoints with SERVICE (off: no outbound requests).",

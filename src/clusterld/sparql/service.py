@@ -22,7 +22,13 @@ from clusterld.dataset.store import Store, get_holder
 from clusterld.errors import ConfigError, NotAcceptable
 from clusterld.formats import SPARQL_JSON, Format
 from clusterld.sparql.engine import QueryJob, QueryProblem, Snapshot
-from clusterld.sparql.errors import QueryFailed, QueryRefused, QuerySyntaxError, QueryUnavailable
+from clusterld.sparql.errors import (
+    QueryFailed,
+    QueryRefused,
+    QuerySyntaxError,
+    QueryTooDeep,
+    QueryUnavailable,
+)
 from clusterld.sparql.pool import (
     PoolBusy,
     WorkerFailure,
@@ -52,6 +58,8 @@ class Limits:
     workers: int = 2
     worker_memory: int = 2048
     """Megabytes of address space a worker may use; a query that needs more is stopped."""
+    max_nesting: int = 100
+    """Deepest nesting of ``{``, ``(`` and ``[`` accepted; deeper would crash the engine."""
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> Limits:
@@ -67,14 +75,21 @@ class Limits:
                 allow_service=_boolean(settings["SPARQL_ALLOW_SERVICE"]),
                 workers=int(settings["SPARQL_WORKERS"]),
                 worker_memory=int(settings.get("SPARQL_WORKER_MEMORY", cls.worker_memory)),
+                max_nesting=int(settings.get("SPARQL_MAX_NESTING", cls.max_nesting)),
             )
         except (TypeError, ValueError) as error:
             raise ConfigError(f"A SPARQL_* setting has an unusable value: {error}") from None
-        numbers = (limits.timeout, limits.max_rows, limits.max_query_length, limits.workers)
+        numbers = (
+            limits.timeout,
+            limits.max_rows,
+            limits.max_query_length,
+            limits.workers,
+            limits.max_nesting,
+        )
         if min(numbers) <= 0 or limits.worker_memory < 0:
             raise ConfigError(
-                "SPARQL_TIMEOUT, _MAX_ROWS, _MAX_QUERY_LENGTH and _WORKERS must be > 0, "
-                "SPARQL_WORKER_MEMORY >= 0 (0: no limit)"
+                "SPARQL_TIMEOUT, _MAX_ROWS, _MAX_QUERY_LENGTH, _WORKERS and _MAX_NESTING must be "
+                "> 0, SPARQL_WORKER_MEMORY >= 0 (0: no limit)"
             )
         return limits
 
@@ -168,6 +183,13 @@ class SparqlService:
         shape = scan(operation.query)
         if shape.is_update:
             raise QueryRefused(READ_ONLY)
+        if shape.depth > self.limits.max_nesting:
+            raise QueryTooDeep(
+                f"The query nests groups, parentheses or brackets ({{ ( [) {shape.depth} levels "
+                f"deep; this endpoint accepts at most {self.limits.max_nesting} "
+                "(SPARQL_MAX_NESTING). Flatten it: join patterns in one group, and combine "
+                "conditions with && and || rather than nesting them."
+            )
         if shape.calls_service and not self.limits.allow_service:
             raise QueryRefused(
                 "Federated queries (SERVICE) are disabled: this endpoint never sends requests "
