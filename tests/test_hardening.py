@@ -23,6 +23,8 @@ from clusterld.dataset.inference import InferenceTooLarge, materialise
 from clusterld.dataset.loading import TooManyTriples, _LimitedMemory, parse_text
 from clusterld.dataset.store import get_store
 from clusterld.namespaces import SOURCE_BASE
+from clusterld.sparql.engine import QueryJob
+from clusterld.sparql.errors import QueryFailed, QuerySyntaxError
 from clusterld.sparql.service import get_service
 from clusterld.sparql.syntax import nesting_depth, scan
 from sparql_support import sparql_app
@@ -424,3 +426,47 @@ def test_deeply_nested_sparql_counts_no_brackets_inside_terms() -> None:
     text = 'SELECT * { ?s ?p "((({{{[[[" , <http://a.example/((> # ((((\n }'
     assert nesting_depth(text) == 1
     assert scan("SELECT * { ?s ?p ?o FILTER(\\u0028 ?o )) }").depth == 3
+
+
+# --- 8: graph IRIs that the engine refuses are refused first, with 400 ------------------
+
+
+@pytest.mark.parametrize("parameter", ["default-graph-uri", "named-graph-uri"])
+@pytest.mark.parametrize("iri", ["http://a%zz", "http://a:b/", "http://[::1/", "http://a/b#c#d"])
+def test_default_graph_uri_the_engine_refuses_is_400(
+    sparql: Flask, parameter: str, iri: str
+) -> None:
+    ask(sparql, "ASK {}")
+    before = worker_pids(sparql)
+    response = ask(sparql, "ASK { ?s ?p ?o }", **{parameter: iri})
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert response.json is not None and parameter in response.json["detail"]
+    assert worker_pids(sparql) == before
+
+
+def test_default_graph_uri_refused_by_the_engine_alone_keeps_the_worker(sparql: Flask) -> None:
+    """Defence in depth: the engine's refusal is a located error, and the worker stays up."""
+    service = get_service(sparql)
+    with sparql.app_context():
+        store = get_store()
+        job = QueryJob(
+            "ASK { ?s ?p ?o }", "ASK", "application/sparql-results+json", 10, store.base,
+            default_graphs=("http://a%zz",), named_graphs=(),
+        )  # fmt: skip
+        before = worker_pids(sparql)
+        with pytest.raises(QuerySyntaxError, match="not an IRI"):
+            service.run(store, job)
+    assert worker_pids(sparql) == before
+
+
+def test_default_graph_uri_worker_that_reports_an_error_is_kept(sparql: Flask) -> None:
+    """A worker that answers with an error report is alive: it is not killed and replaced."""
+    service = get_service(sparql)
+    with sparql.app_context():
+        store = get_store()
+        job = QueryJob("SELECT * { ?s ?p ?o }", "SELECT", "text/unknown", 10, store.base)
+        before = worker_pids(sparql)
+        with pytest.raises(QueryFailed, match="KeyError"):
+            service.run(store, job)
+    assert worker_pids(sparql) == before
+    assert service.pool.idle_count == 1

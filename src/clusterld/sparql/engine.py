@@ -75,11 +75,14 @@ def load(snapshot: Snapshot) -> Store:
 def execute(store: Store, job: QueryJob) -> Rendered | QueryProblem:
     """Run ``job`` on ``store`` and serialise the answer; syntax errors come back located."""
     options: dict[str, object] = {"base_iri": job.base_iri}
-    if job.default_graphs is not None or job.named_graphs is not None:
-        # The protocol's dataset replaces the query's own FROM / FROM NAMED (Protocol §2.1.4);
-        # a part that the request does not name is empty.
-        options["default_graph"] = [NamedNode(g) for g in job.default_graphs or ()]
-        options["named_graphs"] = [NamedNode(g) for g in job.named_graphs or ()]
+    try:
+        if job.default_graphs is not None or job.named_graphs is not None:
+            # The protocol's dataset replaces the query's own FROM / FROM NAMED (Protocol
+            # §2.1.4); a part that the request does not name is empty.
+            options["default_graph"] = [NamedNode(g) for g in job.default_graphs or ()]
+            options["named_graphs"] = [NamedNode(g) for g in job.named_graphs or ()]
+    except ValueError as error:  # the server checks them first; this keeps the worker alive
+        return QueryProblem("syntax", f"A graph named by the request is not an IRI: {error}")
     try:
         if job.check_only:
             Store().query(job.query, **options)  # type: ignore[arg-type]

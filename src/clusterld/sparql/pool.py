@@ -45,6 +45,10 @@ class WorkerFailure(Exception):
     """The worker died or answered with an error instead of a result."""
 
 
+class WorkerError(WorkerFailure):
+    """The worker answered with an error report: it is alive and serves the next request."""
+
+
 class WorkerOutOfMemory(WorkerFailure):
     """The worker died on reaching its memory limit (the engine aborts when it cannot allocate)."""
 
@@ -84,7 +88,7 @@ class Worker:
                 raise WorkerOutOfMemory("the worker ran out of memory") from None
             raise WorkerFailure(f"the worker process stopped: {error}") from None
         if reply_kind == "error":
-            raise WorkerFailure(reply)
+            raise WorkerError(reply)
         return reply
 
     @property
@@ -144,6 +148,9 @@ class WorkerPool:
                 worker_.ask("load", snapshot, START_TIMEOUT)
                 worker_.version = snapshot.version
             answer: Rendered | QueryProblem = worker_.ask("query", job, timeout)
+        except WorkerError:
+            self._idle.put(worker_)  # it reported the error and is ready for the next job
+            raise
         except (WorkerTimeout, WorkerFailure):
             self._discard(worker_)
             raise
