@@ -22,6 +22,7 @@ from clusterld.cli import cli
 from clusterld.dataset.inference import InferenceTooLarge, materialise
 from clusterld.dataset.loading import TooManyTriples, _LimitedMemory, parse_text
 from clusterld.dataset.store import get_store
+from clusterld.errors import RDFSyntaxError
 from clusterld.namespaces import SOURCE_BASE
 from clusterld.sparql.engine import QueryJob
 from clusterld.sparql.errors import QueryFailed, QuerySyntaxError
@@ -470,3 +471,51 @@ def test_default_graph_uri_worker_that_reports_an_error_is_kept(sparql: Flask) -
             service.run(store, job)
     assert worker_pids(sparql) == before
     assert service.pool.idle_count == 1
+
+
+# --- 10: deeply nested JSON-LD is 400, never a RecursionError ---------------------------
+
+
+@pytest.mark.parametrize("levels", [101, 900, 20_000])
+@pytest.mark.parametrize("kind", ["objects", "arrays"])
+def test_deeply_nested_json_ld_is_400(app: Flask, levels: int, kind: str) -> None:
+    if kind == "objects":
+        body = (
+            '{"@id": "http://a.example/x", "http://a.example/p": ' * levels + '"v"' + "}" * levels
+        )
+    else:
+        body = "[" * levels + "]" * levels
+    for media_type in ("application/ld+json", "application/json"):
+        response = app.test_client().post(
+            "/validate",
+            data=body.encode(),
+            headers={"Content-Type": media_type, "Accept": "application/json"},
+        )
+        assert response.status_code == 400, response.get_data(as_text=True)[:300]
+        assert response.json is not None
+        assert "nested more than 100 levels" in response.json["detail"]
+
+
+def test_deeply_nested_json_ld_file_is_exit_2(tmp_path: Path) -> None:
+    path = tmp_path / "deep.jsonld"
+    path.write_text("[" * 900 + "]" * 900, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 2 and f"error: {path}: JSON nested more than" in result.output
+
+
+def test_deeply_nested_json_ld_within_the_limit_is_read(app: Flask) -> None:
+    body = '{"@id": "http://a.example/x", "http://a.example/p": ' * 99 + '"v"' + "}" * 99
+    response = app.test_client().post(
+        "/validate",
+        data=body.encode(),
+        headers={"Content-Type": "application/ld+json", "Accept": "application/json"},
+    )
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "text", ["[ <http://a.example/p> " * 3000 + "1" + " ]" * 3000, "( " * 3000 + "1" + " )" * 3000]
+)
+def test_deeply_nested_turtle_is_a_clear_syntax_error(text: str) -> None:
+    with pytest.raises(RDFSyntaxError, match="nested too deeply for the turtle parser"):
+        parse_text(f"<http://a.example/s> <http://a.example/p> {text} .", "turtle", source="x")

@@ -179,6 +179,12 @@ def parse_text(
         ) from None
     except ParserError as error:
         raise _ntriples_error(error, text, rdf_format, source) from None
+    except RecursionError:
+        raise RDFSyntaxError(
+            source,
+            f"nested too deeply for the {rdf_format} parser (blank nodes, lists or objects "
+            "inside one another); flatten the document, e.g. with labelled blank nodes",
+        ) from None
     except Exception as error:  # noqa: BLE001
         # rdflib's JSON-LD and RDF/XML parsers raise arbitrary errors on malformed input
         # (AttributeError, UnboundLocalError, ...); bad input must never become a traceback.
@@ -325,17 +331,46 @@ def refuse_xml_entities(text: str, source: str) -> None:
             raise RDFSyntaxError(source, f"the document contains {why}", line=line, column=column)
 
 
+JSON_MAX_DEPTH = 100
+"""Deepest nesting of JSON-LD objects and arrays read: deeper input exhausts the recursion
+of the JSON decoder and of rdflib's JSON-LD parser (a 500), and no real document needs it."""
+
+
+def load_json(text: str, source: str) -> Any:
+    """The JSON value of ``text``, refused if malformed or nested over ``JSON_MAX_DEPTH``.
+
+    :raises RDFSyntaxError: not JSON (with line and column), or nested too deeply.
+    """
+    too_deep = RDFSyntaxError(
+        source,
+        f"JSON nested more than {JSON_MAX_DEPTH} levels deep (objects and arrays); "
+        "ClusterLD reads no deeper JSON-LD: flatten the document, e.g. with @graph and @id "
+        "references",
+    )
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise RDFSyntaxError(source, error.msg, line=error.lineno, column=error.colno) from None
+    except RecursionError:
+        raise too_deep from None
+    pending: list[tuple[Any, int]] = [(document, 1)]
+    while pending:  # iterative: the point is not to recurse
+        value, depth = pending.pop()
+        children = value.values() if isinstance(value, dict) else value
+        if isinstance(value, dict | list):
+            if depth > JSON_MAX_DEPTH:
+                raise too_deep
+            pending.extend((child, depth + 1) for child in children)
+    return document
+
+
 def refuse_remote_contexts(text: str, source: str) -> None:
     """Refuse JSON-LD that names a remote ``@context``: ClusterLD never fetches one.
 
     Loading a context from the network would make reading a file (or an upload) depend on,
     and reach out to, a third-party server.  Inline the context instead.
     """
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise RDFSyntaxError(source, error.msg, line=error.lineno, column=error.colno) from None
-    remote = _remote_context(document)
+    remote = _remote_context(load_json(text, source))
     if remote is not None:
         raise RDFSyntaxError(
             source,

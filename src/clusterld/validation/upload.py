@@ -18,7 +18,13 @@ from typing import Any
 from rdflib import Graph
 from werkzeug.http import parse_options_header
 
-from clusterld.dataset.loading import FORMAT_BY_SUFFIX, TooManyTriples, parse_text, rebase
+from clusterld.dataset.loading import (
+    FORMAT_BY_SUFFIX,
+    TooManyTriples,
+    load_json,
+    parse_text,
+    rebase,
+)
 from clusterld.errors import InputError, InputTooLarge, RDFSyntaxError, UnsupportedMediaType
 from clusterld.formats import JSON_LD, N_TRIPLES, RDF_FORMATS, RDF_XML, TURTLE, Format
 
@@ -172,10 +178,7 @@ def read_graph(
 
 def inline_contexts(text: str, contexts: Mapping[str, Any], *, source: str) -> str:
     """Replace references to our own contexts by their content; refuse any other reference."""
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise RDFSyntaxError(source, error.msg, line=error.lineno, column=error.colno) from None
+    document = load_json(text, source)  # refuses JSON nested too deeply to walk
     if not isinstance(document, dict | list):
         raise RDFSyntaxError(source, "a JSON-LD document is a JSON object or array")
     return json.dumps(_walk(document, contexts, source))
