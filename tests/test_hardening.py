@@ -7,6 +7,8 @@ proves the bound without spending what the attack would have cost.
 from __future__ import annotations
 
 import json
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -519,3 +521,85 @@ def test_deeply_nested_json_ld_within_the_limit_is_read(app: Flask) -> None:
 def test_deeply_nested_turtle_is_a_clear_syntax_error(text: str) -> None:
     with pytest.raises(RDFSyntaxError, match="nested too deeply for the turtle parser"):
         parse_text(f"<http://a.example/s> <http://a.example/p> {text} .", "turtle", source="x")
+
+
+# --- 16: smaller findings -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column"),
+    [
+        ("@prefix ex: <http://a.example/> .\n\nex:s ex:p ex:o .\n\n<http://a.example/open", 5, 1),
+        (
+            "@prefix ex: <http://a.example/> .\nex:s ex:p <http://a.example/x\nex:s ex:p ex:o .\n",
+            2,
+            11,
+        ),
+    ],
+)
+def test_unterminated_iri_has_a_positive_column(text: str, line: int, column: int) -> None:
+    with pytest.raises(RDFSyntaxError) as raised:
+        parse_text(text, "turtle", source="f.ttl")
+    assert (raised.value.line, raised.value.column) == (line, column)
+    assert "unterminated URI reference" in raised.value.detail
+
+
+def test_unterminated_statement_at_the_end_is_named() -> None:
+    with pytest.raises(RDFSyntaxError, match="final '.' missing") as raised:
+        parse_text(
+            "<http://a.example/s> <http://a.example/p> <http://a.example/o>", "turtle", source="f"
+        )
+    assert raised.value.line == 1
+
+
+def test_too_many_multipart_parts_say_so(app: Flask) -> None:
+    data = {f"field{n}": "x" for n in range(1100)}
+    data["data"] = "<http://a.example/s> <http://a.example/p> 1 ."
+    response = app.test_client().post(
+        "/validate",
+        data=data,
+        content_type="multipart/form-data",
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.json is not None and response.json["title"] == "Too many form parts"
+    assert "more than 1000 parts" in response.json["detail"]
+    assert "VALIDATE_MAX_BYTES" not in response.json["detail"]
+
+
+def test_content_length_with_transfer_encoding_is_400_over_a_real_socket() -> None:
+    from clusterld.web.server import make_server
+
+    def hello(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"hello"]
+
+    server = make_server(hello, host="127.0.0.1", port=0, threads=1)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        port = server.effective_port
+
+        def exchange(request: bytes) -> bytes:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+                connection.sendall(request)
+                answer = b""
+                while chunk := connection.recv(65536):  # ends when the server closes
+                    answer += chunk
+                return answer
+
+        smuggled = (
+            b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+            b"GET /admin HTTP/1.1\r\nHost: localhost\r\n\r\n"
+        )
+        answer = exchange(smuggled)
+        assert answer.split(b" ", 2)[1] == b"400", answer[:200]
+        assert b"Connection: close" in answer
+        assert answer.count(b"HTTP/1.") == 1  # the connection closed: nothing smuggled
+        assert b"Content-Length and Transfer-Encoding" in answer
+        ordinary = exchange(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        assert ordinary.startswith(b"HTTP/1.1 200 ") and ordinary.endswith(b"hello")
+    finally:
+        server.close()
+        thread.join(5)

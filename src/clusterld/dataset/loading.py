@@ -168,6 +168,15 @@ def parse_text(
         raise
     except BadSyntax as error:
         raise _turtle_error(error, text, source) from None
+    except IndexError as error:
+        if rdf_format != "turtle":
+            raise RDFSyntaxError(source, f"not valid {rdf_format}: {error}") from None
+        # rdflib's Turtle parser reads past the end of a statement left open at the end
+        raise RDFSyntaxError(
+            source,
+            "the document ends in the middle of a statement: is its final '.' missing?",
+            line=text.count("\n") + (0 if text.endswith("\n") else 1),
+        ) from None
     except json.JSONDecodeError as error:
         raise RDFSyntaxError(source, error.msg, line=error.lineno, column=error.colno) from None
     except SAXParseException as error:
@@ -400,8 +409,17 @@ def _remote_context(node: object) -> str | None:
 def _turtle_error(error: BadSyntax, text: str, source: str) -> RDFSyntaxError:
     # BadSyntax.args: (uri, lines before the error, text, offset, reason)
     _, lines, argstr, offset, why = error.args
-    line_start = argstr.rfind("\n", 0, offset) + 1
-    return RDFSyntaxError(source, str(why), line=int(lines) + 1, column=offset - line_start + 1)
+    line = int(lines) + 1
+    if offset >= 0:
+        line_start = argstr.rfind("\n", 0, offset) + 1
+        return RDFSyntaxError(source, str(why), line=line, column=offset - line_start + 1)
+    # rdflib gives offset -1 when it ran out of text, e.g. in an IRI never closed: the
+    # line is right; the column is that of the last '<' on it that no '>' closes, if any.
+    text_lines = argstr.splitlines()
+    here = text_lines[line - 1] if 0 < line <= len(text_lines) else ""
+    opening = here.rfind("<")
+    column = opening + 1 if opening >= 0 and ">" not in here[opening:] else None
+    return RDFSyntaxError(source, str(why), line=line, column=column)
 
 
 def _ntriples_error(error: ParserError, text: str, rdf_format: str, source: str) -> RDFSyntaxError:
