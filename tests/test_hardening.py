@@ -28,6 +28,7 @@ from clusterld.errors import RDFSyntaxError
 from clusterld.namespaces import SOURCE_BASE
 from clusterld.sparql.engine import QueryJob
 from clusterld.sparql.errors import QueryFailed, QuerySyntaxError
+from clusterld.sparql.results import AnswerTooLarge, take
 from clusterld.sparql.service import get_service
 from clusterld.sparql.syntax import nesting_depth, scan
 from sparql_support import sparql_app
@@ -603,3 +604,55 @@ def test_content_length_with_transfer_encoding_is_400_over_a_real_socket() -> No
     finally:
         server.close()
         thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def small_answers(make_app: Callable[..., Flask]) -> Iterator[Flask]:
+    with sparql_app(make_app, workers=1, timeout=10, max_bytes=10_000) as app:
+        yield app
+
+
+@pytest.mark.parametrize(
+    ("query", "accept"),
+    [
+        (
+            "SELECT ?s ?big { ?s ?p ?o BIND(CONCAT(STR(?s), STR(?s), STR(?s), STR(?s)) AS ?big) }",
+            "application/sparql-results+json",
+        ),
+        ("SELECT ?s ?p ?o { ?s ?p ?o }", "text/csv"),
+        ("CONSTRUCT WHERE { ?s ?p ?o }", "text/turtle"),
+    ],
+)
+def test_sparql_answer_over_the_byte_limit_is_refused(
+    small_answers: Flask, query: str, accept: str
+) -> None:
+    response = small_answers.test_client().get(
+        "/sparql", query_string={"query": query}, headers={"Accept": accept}
+    )
+    assert response.status_code == 503, response.get_data(as_text=True)[:300]
+    text = response.get_data(as_text=True)
+    assert "larger than 10000 bytes" in text and "SPARQL_MAX_BYTES" in text
+    assert len(response.get_data()) < 2000  # nothing of the answer itself
+
+
+def test_sparql_answer_within_the_byte_limit_is_served(small_answers: Flask) -> None:
+    response = small_answers.test_client().get(
+        "/sparql",
+        query_string={"query": "SELECT ?s { ?s ?p ?o } LIMIT 10"},
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert response.status_code == 200
+
+
+def test_sparql_answer_byte_limit_stops_before_rendering_everything() -> None:
+    """The rows are measured as they are taken: a 168 MB answer is never built."""
+    seen: list[int] = []
+
+    def rows() -> Iterator[tuple[int]]:
+        for n in range(1_000_000):
+            seen.append(n)
+            yield (n,)
+
+    with pytest.raises(AnswerTooLarge):
+        take(rows(), 1_000_000, 1000, lambda row: 100)
+    assert len(seen) == 11

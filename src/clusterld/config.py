@@ -55,6 +55,11 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("SPARQL_MAX_QUERY_LENGTH", 50000, "Longest SPARQL query accepted, in characters."),
     Setting(
+        "SPARQL_MAX_BYTES",
+        64 * 1024 * 1024,
+        "Largest SPARQL answer sent, in bytes (64 MiB); a larger one is refused (503).",
+    ),
+    Setting(
         "SPARQL_MAX_NESTING",
         100,
         "Deepest nesting of { ( [ in a SPARQL query; a deeper one is refused (400).",

@@ -60,6 +60,8 @@ class Limits:
     """Megabytes of address space a worker may use; a query that needs more is stopped."""
     max_nesting: int = 100
     """Deepest nesting of ``{``, ``(`` and ``[`` accepted; deeper would crash the engine."""
+    max_bytes: int = 64 * 1024 * 1024
+    """Largest answer sent, in bytes; a larger one is refused (503)."""
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> Limits:
@@ -76,6 +78,7 @@ class Limits:
                 workers=int(settings["SPARQL_WORKERS"]),
                 worker_memory=int(settings.get("SPARQL_WORKER_MEMORY", cls.worker_memory)),
                 max_nesting=int(settings.get("SPARQL_MAX_NESTING", cls.max_nesting)),
+                max_bytes=int(settings.get("SPARQL_MAX_BYTES", cls.max_bytes)),
             )
         except (TypeError, ValueError) as error:
             raise ConfigError(f"A SPARQL_* setting has an unusable value: {error}") from None
@@ -85,11 +88,12 @@ class Limits:
             limits.max_query_length,
             limits.workers,
             limits.max_nesting,
+            limits.max_bytes,
         )
         if min(numbers) <= 0 or limits.worker_memory < 0:
             raise ConfigError(
-                "SPARQL_TIMEOUT, _MAX_ROWS, _MAX_QUERY_LENGTH, _WORKERS and _MAX_NESTING must be "
-                "> 0, SPARQL_WORKER_MEMORY >= 0 (0: no limit)"
+                "SPARQL_TIMEOUT, _MAX_ROWS, _MAX_QUERY_LENGTH, _WORKERS, _MAX_NESTING and "
+                "_MAX_BYTES must be > 0, SPARQL_WORKER_MEMORY >= 0 (0: no limit)"
             )
         return limits
 
@@ -200,6 +204,7 @@ class SparqlService:
             form=shape.form or "UNKNOWN",
             media_type=SPARQL_JSON.media_type,
             max_rows=self.limits.max_rows,
+            max_bytes=self.limits.max_bytes,
             base_iri=base_iri,
             prefixes=tuple((p, str(ns)) for p, ns in store.iris.prefixes().items()),
             default_graphs=operation.default_graphs if operation.names_dataset else None,
@@ -249,6 +254,13 @@ class SparqlService:
         if isinstance(outcome, QueryProblem):
             if outcome.kind == "syntax":
                 raise QuerySyntaxError(outcome.message, line=outcome.line, column=outcome.column)
+            if outcome.kind == "too_large":
+                limit = self.limits.max_bytes
+                raise QueryUnavailable(
+                    f"The answer is larger than {limit} bytes ({limit / 2**20:.3g} MiB), the "
+                    "most this endpoint sends (SPARQL_MAX_BYTES). Select fewer or shorter "
+                    "values, or add a LIMIT and page with OFFSET."
+                )
             raise QueryFailed(f"The query could not be evaluated: {outcome.message}")
         return outcome
 
