@@ -7,6 +7,8 @@ proves the bound without spending what the attack would have cost.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
 import threading
 import time
@@ -656,3 +658,49 @@ def test_sparql_answer_byte_limit_stops_before_rendering_everything() -> None:
     with pytest.raises(AnswerTooLarge):
         take(rows(), 1_000_000, 1000, lambda row: 100)
     assert len(seen) == 11
+
+
+# --- 13: a worker that died while idle is replaced, not handed a query -------------------
+
+
+def idle_worker(app: Flask) -> Any:
+    pool = get_service(app).pool
+    assert ask(app, "ASK {}").status_code == 200
+    deadline = time.monotonic() + 30
+    while pool.idle_count < 1:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    worker = pool._idle.queue[0]
+    return worker
+
+
+def test_worker_dead_while_idle_is_replaced_for_the_next_query(sparql: Flask) -> None:
+    worker = idle_worker(sparql)
+    worker.process.kill()
+    worker.process.wait(5)
+    response = ask(sparql, "ASK { ?s ?p ?o }")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert worker.pid not in worker_pids(sparql)
+
+
+def test_worker_dead_while_idle_is_retried_when_the_pipe_breaks(
+    sparql: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dead between the liveness check and the request: the broken pipe is retried too."""
+    from clusterld.sparql.pool import Worker
+
+    worker = idle_worker(sparql)
+    os.kill(worker.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 5
+    while True:  # dead, but not reaped: Popen.poll would still say alive until it reaps
+        try:
+            with open(f"/proc/{worker.pid}/stat") as stat:
+                if stat.read().split()[2] == "Z":
+                    break
+        except FileNotFoundError:
+            break
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    monkeypatch.setattr(Worker, "alive", property(lambda self: self.process.returncode is None))
+    response = ask(sparql, "ASK { ?s ?p ?o }")
+    assert response.status_code == 200, response.get_data(as_text=True)

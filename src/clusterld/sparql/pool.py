@@ -49,6 +49,10 @@ class WorkerError(WorkerFailure):
     """The worker answered with an error report: it is alive and serves the next request."""
 
 
+class WorkerGone(WorkerFailure):
+    """The worker was dead before it received the request (it died while idle)."""
+
+
 class WorkerOutOfMemory(WorkerFailure):
     """The worker died on reaching its memory limit (the engine aborts when it cannot allocate)."""
 
@@ -78,6 +82,10 @@ class Worker:
         """
         try:
             self.conn.send((kind, payload))
+        except OSError as error:  # broken pipe: it died before this request reached it
+            self.kill()
+            raise WorkerGone(f"the worker process had stopped: {error}") from None
+        try:
             if not self.conn.poll(timeout):
                 self.kill()
                 raise WorkerTimeout(f"no answer within {timeout:g} s")
@@ -142,7 +150,26 @@ class WorkerPool:
         :raises WorkerFailure: the worker crashed (it is replaced).
         """
         self._snapshot = snapshot
-        worker_ = self._acquire(time.monotonic() + timeout)
+        deadline = time.monotonic() + timeout
+        for attempt in range(self.size + 2):
+            worker_ = self._acquire(deadline)
+            try:
+                return self._run_on(worker_, job, snapshot, timeout)
+            except WorkerGone:
+                # It died while idle (killed, or out of memory between queries): the query
+                # never reached it, so it is safe to give it to another worker.
+                log.warning("Query worker %s had stopped; trying another", worker_.pid)
+                if attempt == self.size + 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _run_on(
+        self, worker_: Worker, job: QueryJob, snapshot: Snapshot, timeout: float
+    ) -> Rendered | QueryProblem:
+        """Run ``job`` on one worker; a worker that failed is discarded and replaced."""
+        if not worker_.alive:
+            self._discard(worker_)
+            raise WorkerGone("the worker process had stopped")
         try:
             if worker_.version != snapshot.version:
                 worker_.ask("load", snapshot, START_TIMEOUT)
