@@ -90,6 +90,11 @@ class Worker:
                 self.kill()
                 raise WorkerTimeout(f"no answer within {timeout:g} s")
             reply_kind, reply = self.conn.recv()
+        except ConnectionResetError as error:
+            # The worker closed its end with our request unread in it: it was already dead
+            # (a worker that dies after reading a request leaves nothing unread: EOF).
+            self.kill()
+            raise WorkerGone(f"the worker process had stopped: {error}") from None
         except (EOFError, OSError) as error:
             self.kill()
             if self.process.returncode == -signal.SIGABRT:
