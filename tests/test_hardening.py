@@ -10,6 +10,8 @@ import json
 import os
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -704,3 +706,57 @@ def test_worker_dead_while_idle_is_retried_when_the_pipe_breaks(
     monkeypatch.setattr(Worker, "alive", property(lambda self: self.process.returncode is None))
     response = ask(sparql, "ASK { ?s ?p ?o }")
     assert response.status_code == 200, response.get_data(as_text=True)
+
+
+# --- 9: workers die with the server ------------------------------------------------------
+
+ORPHAN_PARENT = """
+import sys, threading, time
+from clusterld.sparql.engine import QueryJob, Snapshot
+from clusterld.sparql.pool import WorkerPool
+
+pool = WorkerPool(1, isolate_network=False)
+data = "".join(f'<http://a.example/{n}> <http://a.example/p> "{n}" .\\n' for n in range(100))
+snapshot = Snapshot("v1", (("http://a.example/g", data.encode()),))
+job = QueryJob(
+    "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }",
+    "SELECT", "application/sparql-results+json", 10, "http://a.example/",
+)
+threading.Thread(target=pool.run, args=(job, snapshot), kwargs={"timeout": 600}).start()
+while not pool.pids:
+    time.sleep(0.05)
+print(pool.pids[0], flush=True)
+time.sleep(600)
+"""
+
+
+def gone(pid: int) -> bool:
+    """The process has exited (a zombie that nobody reaps counts as exited)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_workers_die_with_their_parent_even_mid_query() -> None:
+    parent = subprocess.Popen(
+        [sys.executable, "-c", ORPHAN_PARENT], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert parent.stdout is not None
+        worker = int(parent.stdout.readline())
+        time.sleep(1.0)  # the query is running in the worker now
+        assert not gone(worker)
+    finally:
+        parent.kill()
+        parent.wait(5)
+        if parent.stdout is not None:
+            parent.stdout.close()
+    deadline = time.monotonic() + 5
+    while not gone(worker):
+        if time.monotonic() > deadline:
+            os.kill(worker, signal.SIGKILL)
+            pytest.fail("the worker outlived the server that started it")
+        time.sleep(0.05)

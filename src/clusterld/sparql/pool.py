@@ -288,7 +288,13 @@ class WorkerPool:
         package_root = str(Path(__file__).resolve().parents[2])
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
-        command = [sys.executable, "-m", "clusterld.sparql.worker", str(theirs.fileno())]
+        command = [
+            sys.executable,
+            "-m",
+            "clusterld.sparql.worker",
+            str(theirs.fileno()),
+            f"--parent={os.getpid()}",  # it exits when this process is gone
+        ]
         if self.isolate_network:
             command.append("--isolate-network")
         if self.memory_mb:
