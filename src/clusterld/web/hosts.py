@@ -10,12 +10,12 @@ the base's host in its place.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, Response, request
+from werkzeug.sansio.utils import host_is_trusted
 
 from clusterld.errors import ClusterLDError
 
@@ -23,11 +23,6 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 REFUSED_HOST = "clusterld.refused_host"
-_HOST = re.compile(
-    r"(?:\[[0-9A-Fa-f:.]+\]"  # an IPv6 address
-    r"|[A-Za-z0-9\-._~!$&'()*+,;=%\u0080-\U0010ffff]+)"  # a name (RFC 3986 reg-name, or IDN)
-    r"(?::[0-9]*)?"  # a port
-)
 
 
 class InvalidHost(ClusterLDError):
@@ -36,15 +31,15 @@ class InvalidHost(ClusterLDError):
 
 
 def valid_host(value: str) -> bool:
-    """Whether a ``Host`` header value is a host name or address with an optional port.
+    """Whether a ``Host`` header value is one werkzeug can build URLs with.
 
-    The name must encode as IDNA, as werkzeug encodes it to build URLs: labels of 1 to 63
-    characters.
+    werkzeug checks the characters (a name, an IPv4 or IPv6 address, a port up to 65535;
+    ASCII only, as HTTP requires: IDNs come as punycode) and treats any other value as an
+    empty host; building a URL then IDNA-encodes the name, which fails on an empty label or
+    one longer than 63 characters.
     """
-    if not _HOST.fullmatch(value):
+    if not host_is_trusted(value):
         return False
-    if value.startswith("["):
-        return True
     try:
         value.partition(":")[0].encode("idna")
     except UnicodeError:
@@ -77,8 +72,9 @@ def install(app: Flask) -> None:
         refused = request.environ.get(REFUSED_HOST)
         if refused is not None:
             raise InvalidHost(
-                f"The Host header {refused[:100]!r} is not a valid host name (each part between "
-                f"dots has 1 to 63 characters). This site is {app.config['BASE_URI']}"
+                f"The Host header {refused[:100]!r} is not a host name or address: ASCII "
+                "letters, digits, '-' and '.' (IDNs in punycode), each part between dots 1 to "
+                f"63 characters long, and an optional port. This site is {app.config['BASE_URI']}"
             )
 
     @app.after_request
