@@ -81,7 +81,7 @@ def lowercase_language_tags(graph: Graph) -> Graph:
 def store_way(paths: list[Path], ontology: Graph) -> Graph:
     store = OxStore()
     load_files(store, paths, GRAPH, source_base=SOURCE_BASE, base=BASE)
-    materialise_in_store(store, GRAPH, ontology)
+    materialise_in_store(store, GRAPH, ontology, max_derived=10**6)
     return in_memory(store, URIRef(GRAPH), {})
 
 

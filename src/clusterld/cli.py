@@ -16,7 +16,7 @@ from rdflib import Graph
 from rdflib.namespace import RDF, SH
 
 from clusterld import __version__, config
-from clusterld.dataset.inference import materialise
+from clusterld.dataset.inference import InferenceTooLarge, materialise, source_of
 from clusterld.dataset.loading import load_graph
 from clusterld.errors import ClusterLDError
 from clusterld.shacl.engine import validate
@@ -97,7 +97,12 @@ def validate_command(
         click.echo(f"error: {names}: no SHACL shapes found; nothing to validate against", err=True)
         sys.exit(2)
     # Validate what would be published: with the super-types and shortcuts that loading adds.
-    materialise(data, _load_or_exit(settings["ONTOLOGY_PATHS"], base))
+    ontology = _load_or_exit(settings["ONTOLOGY_PATHS"], base)
+    try:
+        materialise(data, ontology, max_derived=int(settings["INFERENCE_MAX_TRIPLES"]))
+    except InferenceTooLarge as error:
+        click.echo(f"error: {source_of(error, data_paths)}: {error.detail}", err=True)
+        sys.exit(2)
     report = validate(data, shapes)
     rdf_format = REPORT_FORMATS[report_format]
     if rdf_format is None:

@@ -65,6 +65,16 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("SPARQL_MAX_QUERY_LENGTH", 50000, "Longest SPARQL query accepted, in characters."),
     Setting(
+        "SPARQL_MAX_BYTES",
+        64 * 1024 * 1024,
+        "Largest SPARQL answer sent, in bytes (64 MiB); a larger one is refused (503).",
+    ),
+    Setting(
+        "SPARQL_MAX_NESTING",
+        100,
+        "Deepest nesting of { ( [ in a SPARQL query; a deeper one is refused (400).",
+    ),
+    Setting(
         "SPARQL_ALLOW_SERVICE",
         False,
         "Let SPARQL queries call other endpoints with SERVICE (off: no outbound requests).",
@@ -74,6 +84,12 @@ SETTINGS: tuple[Setting, ...] = (
         "SPARQL_WORKER_MEMORY",
         2048,
         "Megabytes a SPARQL worker may use; a query needing more is stopped (0: no limit).",
+    ),
+    Setting(
+        "INFERENCE_MAX_TRIPLES",
+        100000,
+        "Most triples inference may add to loaded data or to a POST /validate document (counted "
+        "before any is made); more is refused (413, or exit 2).",
     ),
     Setting(
         "MAX_INCOMING_LINKS",

@@ -2,7 +2,8 @@
 
 ClusterLDError
  ├── InputError            a file or folder cannot be used (missing, unknown format)
- │    └── RDFSyntaxError   a file is not valid RDF: names the file, line and column
+ │    ├── RDFSyntaxError   a file is not valid RDF: names the file, line and column
+ │    └── InputTooLarge    input within the byte limits that would cost more than a limit (413)
  ├── ConfigError           a setting has a value that cannot work
  └── UnsupportedMediaType  a request body in a media type the endpoint does not read (415):
                            POST /validate and POST /sparql alike, each with its own detail
@@ -50,6 +51,17 @@ class RDFSyntaxError(InputError):
             if column is not None:
                 where += f", column {column}"
         super().__init__(f"{where}: {message}")
+
+
+class InputTooLarge(InputError):
+    """Input whose processing would exceed a configured limit (triples, derived triples).
+
+    An input error (the CLI exits 2) that HTTP answers with 413: the request is refused
+    because of its size, not because it is malformed.
+    """
+
+    status = 413
+    title = "Input too large"
 
 
 class ConfigError(ClusterLDError):

@@ -8,6 +8,7 @@ files serve any host.  Standard vocabularies keep their own, fixed namespaces.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rdflib import Namespace, URIRef
@@ -40,6 +41,65 @@ STANDARD_PREFIXES: dict[str, Namespace] = {
     "vann": VANN,
     "cc": CC,
 }
+
+
+# RFC 3987 §2.2 as regular-expression character classes (``re`` reads the \u escapes).
+# ``ucschar`` leaves out the C0/C1 controls, the space and <>"{}|\^` (allowed nowhere).
+_UCSCHAR = r"\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef\U00010000-\U000efffd"
+_IPRIVATE = r"\ue000-\uf8ff\U000f0000-\U0010fffd"
+_UNRESERVED = rf"A-Za-z0-9\-._~{_UCSCHAR}"
+_SUB_DELIMS = r"!$&'()*+,;="
+_PCT = r"%[0-9A-Fa-f]{2}"
+_PCHAR = rf"(?:[{_UNRESERVED}{_SUB_DELIMS}:@]|{_PCT})"
+_SCHEME = r"[A-Za-z][A-Za-z0-9+.\-]*:"
+IRI_PATTERN = re.compile(
+    rf"""
+    {_SCHEME}
+    (?: //                                                          # authority:
+        (?:(?:[{_UNRESERVED}{_SUB_DELIMS}:]|{_PCT})*@)?             #   user information
+        (?: \[[0-9A-Fa-f:.]+\]                                      #   IPv6 address
+          | \[v[0-9A-Fa-f]+\.[A-Za-z0-9\-._~{_SUB_DELIMS}:]+\]      #   IPvFuture
+          | (?:[{_UNRESERVED}{_SUB_DELIMS}]|{_PCT})* )              #   name or IPv4 address
+        (?::[0-9]*)?                                                #   port
+        (?:/{_PCHAR}*)*                                             # path after an authority
+      | /?(?:{_PCHAR}+(?:/{_PCHAR}*)*)?                             # path without authority
+    )
+    (?:\?(?:{_PCHAR}|[/?{_IPRIVATE}])*)?                            # query
+    (?:\#(?:{_PCHAR}|[/?])*)?                                       # fragment
+    """,
+    re.VERBOSE,
+)
+r"""An absolute IRI (RFC 3987): no spaces, controls, ``<>"{}|\^`` or backtick, bad escapes."""
+
+_NEVER_IN_IRIS = re.compile(r'[\x00-\x20\x7f-\x9f<>"{}|\\^`]|%(?![0-9A-Fa-f]{2})')
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def is_iri(text: str) -> bool:
+    """Whether ``text`` is an absolute IRI, which every RDF tool can read and write."""
+    return IRI_PATTERN.fullmatch(text) is not None
+
+
+def iri_problem(text: str) -> str:
+    """What is wrong with ``text``, which is not an IRI, in words for an error message."""
+    bad = _NEVER_IN_IRIS.search(text)
+    if bad is None:
+        if not re.match(_SCHEME, text):
+            return "it has no scheme (such as https:), so it is not an absolute IRI"
+        return "it is not a well-formed IRI (RFC 3987): check its host, port, brackets and '#'"
+    char, position = bad.group(), bad.start() + 1
+    if char == "%":
+        return f"the % at character {position} is not followed by two hex digits (write % as %25)"
+    name = "a space" if char == " " else f"the character U+{ord(char):04X} {char!r}"
+    return (
+        f"it contains {name} at character {position}, which an IRI may not contain; "
+        f"percent-encode it as %{ord(char):02X}"
+    )
+
+
+def show_iri(text: str) -> str:
+    """An IRI as ``<...>`` for a message, with control characters made visible."""
+    return "<" + _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04X}", text) + ">"
 
 
 @dataclass(frozen=True)

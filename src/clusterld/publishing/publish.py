@@ -167,7 +167,8 @@ def _write_version(
             phase.update(counts[part])
     ontology = in_memory(store, URIRef(names["ontology"]), {})
     with progress.phase("materialise"):
-        materialise_in_store(store, names["data"], ontology)
+        limit = max(int(settings["INFERENCE_MAX_TRIPLES"]), counts["data"])
+        materialise_in_store(store, names["data"], ontology, max_derived=limit)
         counts["data"] = _count(store, names["data"])
     prefixes = {prefix: str(ns) for prefix, ns in iris.prefixes().items()}
     with progress.phase("dumps", total=sum(counts.values())):

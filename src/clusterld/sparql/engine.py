@@ -13,7 +13,14 @@ from dataclasses import dataclass
 
 from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, RdfFormat, Store
 
-from clusterld.sparql.results import Rendered, render_boolean, render_solutions, render_triples
+from clusterld.sparql.results import (
+    DEFAULT_MAX_BYTES,
+    AnswerTooLarge,
+    Rendered,
+    render_boolean,
+    render_solutions,
+    render_triples,
+)
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,8 @@ class QueryJob:
     union_default_graph: bool = True
     """Informative: the store's default graph is the merge of all graphs (see :func:`load`);
     a dataset named by the protocol or the query's FROM replaces it."""
+    max_bytes: int = DEFAULT_MAX_BYTES
+    """Largest serialised answer; a larger one is refused (``QueryProblem`` ``too_large``)."""
     check_only: bool = False
     """Only parse the query (it runs on an empty store; the answer is empty): whether a
     request that no format fits is malformed (400) or merely not acceptable (406)."""
@@ -50,7 +59,8 @@ class QueryJob:
 
 @dataclass(frozen=True)
 class QueryProblem:
-    """Why a query produced no answer: ``syntax`` (the client's fault) or ``evaluation``."""
+    """Why a query produced no answer: ``syntax`` (the client's fault), ``evaluation``, or
+    ``too_large`` (the answer is over the job's ``max_bytes``)."""
 
     kind: str
     message: str
@@ -79,11 +89,14 @@ def load(snapshot: Snapshot) -> Store:
 def execute(store: Store, job: QueryJob) -> Rendered | QueryProblem:
     """Run ``job`` on ``store`` and serialise the answer; syntax errors come back located."""
     options: dict[str, object] = {"base_iri": job.base_iri}
-    if job.default_graphs is not None or job.named_graphs is not None:
-        # The protocol's dataset replaces the query's own FROM / FROM NAMED (Protocol §2.1.4);
-        # a part that the request does not name is empty.
-        options["default_graph"] = [NamedNode(g) for g in job.default_graphs or ()]
-        options["named_graphs"] = [NamedNode(g) for g in job.named_graphs or ()]
+    try:
+        if job.default_graphs is not None or job.named_graphs is not None:
+            # The protocol's dataset replaces the query's own FROM / FROM NAMED (Protocol
+            # §2.1.4); a part that the request does not name is empty.
+            options["default_graph"] = [NamedNode(g) for g in job.default_graphs or ()]
+            options["named_graphs"] = [NamedNode(g) for g in job.named_graphs or ()]
+    except ValueError as error:  # the server checks them first; this keeps the worker alive
+        return QueryProblem("syntax", f"A graph named by the request is not an IRI: {error}")
     try:
         if job.check_only:
             Store().query(job.query, **options)  # type: ignore[arg-type]
@@ -92,8 +105,12 @@ def execute(store: Store, job: QueryJob) -> Rendered | QueryProblem:
         if isinstance(answer, QueryBoolean):
             return render_boolean(bool(answer), job.media_type)
         if isinstance(answer, QuerySolutions):
-            return render_solutions(answer, job.media_type, job.max_rows)
-        return render_triples(answer, job.media_type, job.max_rows, dict(job.prefixes))
+            return render_solutions(answer, job.media_type, job.max_rows, job.max_bytes)
+        return render_triples(
+            answer, job.media_type, job.max_rows, dict(job.prefixes), job.max_bytes
+        )
+    except AnswerTooLarge as error:
+        return QueryProblem("too_large", str(error))
     except SyntaxError as error:
         return syntax_problem(job.query, str(error))
     except (OSError, ValueError, RuntimeError) as error:

@@ -5,6 +5,7 @@ ClusterLDError
       ├── QuerySyntaxError     400  the query is malformed: names the line and column
       ├── QueryRefused         403  an update, LOAD or SERVICE: never run here
       ├── QueryTooLong         413  longer than SPARQL_MAX_QUERY_LENGTH (414 in a GET URL)
+      ├── QueryTooDeep         400  nested deeper than SPARQL_MAX_NESTING
       ├── QueryFailed          500  the engine failed on a valid query
       └── QueryUnavailable     503  timed out, or every worker busy: the server stays up
 
@@ -52,6 +53,12 @@ class QueryTooLong(QueryError):
         super().__init__(detail)
         if in_url:
             self.status = 414
+
+
+class QueryTooDeep(QueryError):
+    """Nested deeper than the engine can parse without overflowing its stack."""
+
+    title = "SPARQL query nested too deeply"
 
 
 class QueryFailed(QueryError):

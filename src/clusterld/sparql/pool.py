@@ -45,6 +45,14 @@ class WorkerFailure(Exception):
     """The worker died or answered with an error instead of a result."""
 
 
+class WorkerError(WorkerFailure):
+    """The worker answered with an error report: it is alive and serves the next request."""
+
+
+class WorkerGone(WorkerFailure):
+    """The worker was dead before it received the request (it died while idle)."""
+
+
 class WorkerOutOfMemory(WorkerFailure):
     """The worker died on reaching its memory limit (the engine aborts when it cannot allocate)."""
 
@@ -74,17 +82,26 @@ class Worker:
         """
         try:
             self.conn.send((kind, payload))
+        except OSError as error:  # broken pipe: it died before this request reached it
+            self.kill()
+            raise WorkerGone(f"the worker process had stopped: {error}") from None
+        try:
             if not self.conn.poll(timeout):
                 self.kill()
                 raise WorkerTimeout(f"no answer within {timeout:g} s")
             reply_kind, reply = self.conn.recv()
+        except ConnectionResetError as error:
+            # The worker closed its end with our request unread in it: it was already dead
+            # (a worker that dies after reading a request leaves nothing unread: EOF).
+            self.kill()
+            raise WorkerGone(f"the worker process had stopped: {error}") from None
         except (EOFError, OSError) as error:
             self.kill()
             if self.process.returncode == -signal.SIGABRT:
                 raise WorkerOutOfMemory("the worker ran out of memory") from None
             raise WorkerFailure(f"the worker process stopped: {error}") from None
         if reply_kind == "error":
-            raise WorkerFailure(reply)
+            raise WorkerError(reply)
         return reply
 
     @property
@@ -138,12 +155,34 @@ class WorkerPool:
         :raises WorkerFailure: the worker crashed (it is replaced).
         """
         self._snapshot = snapshot
-        worker_ = self._acquire(time.monotonic() + timeout)
+        deadline = time.monotonic() + timeout
+        for attempt in range(self.size + 2):
+            worker_ = self._acquire(deadline)
+            try:
+                return self._run_on(worker_, job, snapshot, timeout)
+            except WorkerGone:
+                # It died while idle (killed, or out of memory between queries): the query
+                # never reached it, so it is safe to give it to another worker.
+                log.warning("Query worker %s had stopped; trying another", worker_.pid)
+                if attempt == self.size + 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _run_on(
+        self, worker_: Worker, job: QueryJob, snapshot: Snapshot, timeout: float
+    ) -> Rendered | QueryProblem:
+        """Run ``job`` on one worker; a worker that failed is discarded and replaced."""
+        if not worker_.alive:
+            self._discard(worker_)
+            raise WorkerGone("the worker process had stopped")
         try:
             if worker_.version != snapshot.version:
                 worker_.ask("load", snapshot, START_TIMEOUT)
                 worker_.version = snapshot.version
             answer: Rendered | QueryProblem = worker_.ask("query", job, timeout)
+        except WorkerError:
+            self._idle.put(worker_)  # it reported the error and is ready for the next job
+            raise
         except (WorkerTimeout, WorkerFailure):
             self._discard(worker_)
             raise
@@ -247,7 +286,13 @@ class WorkerPool:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
         env.setdefault("MALLOC_ARENA_MAX", "2")  # fewer 64 MB arenas under the address-space cap
-        command = [sys.executable, "-m", "clusterld.sparql.worker", str(theirs.fileno())]
+        command = [
+            sys.executable,
+            "-m",
+            "clusterld.sparql.worker",
+            str(theirs.fileno()),
+            f"--parent={os.getpid()}",  # it exits when this process is gone
+        ]
         if self.isolate_network:
             command.append("--isolate-network")
         if self.memory_mb:

@@ -44,19 +44,74 @@ class Rendered:
     truncated: bool
 
 
-def take(items: Iterable[T], max_rows: int) -> tuple[list[T], bool]:
-    """At most ``max_rows`` items, and whether at least one more was left behind."""
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+
+
+class AnswerTooLarge(Exception):
+    """The serialised answer would be larger than ``max_bytes``: it is not sent at all."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(f"the answer is larger than {max_bytes} bytes")
+        self.max_bytes = max_bytes
+
+
+def take(
+    items: Iterable[T],
+    max_rows: int,
+    max_bytes: int | None = None,
+    size: Callable[[T], int] | None = None,
+) -> tuple[list[T], bool]:
+    """At most ``max_rows`` items, and whether at least one more was left behind.
+
+    With ``max_bytes``, the estimated ``size`` of the items kept is added up as they are
+    taken, so that an answer of a few huge rows is refused before it is all in memory.
+
+    :raises AnswerTooLarge: the items taken add up to more than ``max_bytes``.
+    """
     iterator = iter(items)
-    kept = list(islice(iterator, max_rows))
+    if max_bytes is None or size is None:
+        kept = list(islice(iterator, max_rows))
+    else:
+        kept, total = [], 0
+        for item in islice(iterator, max_rows):
+            total += size(item)
+            if total > max_bytes:
+                raise AnswerTooLarge(max_bytes)
+            kept.append(item)
     return kept, next(iterator, None) is not None
 
 
-def render_solutions(solutions: QuerySolutions, media_type: str, max_rows: int) -> Rendered:
-    """Serialise SELECT solutions in one of the four SPARQL results formats."""
+def term_size(term: Term | None) -> int:
+    """About how many bytes a term takes in any results format (a lower bound, roughly)."""
+    if term is None:
+        return 0
+    if type(term) is Triple:
+        return len(str(term))
+    return len(term.value) + 2
+
+
+def _checked(body: bytes, max_bytes: int | None) -> bytes:
+    if max_bytes is not None and len(body) > max_bytes:
+        raise AnswerTooLarge(max_bytes)
+    return body
+
+
+def render_solutions(
+    solutions: QuerySolutions, media_type: str, max_rows: int, max_bytes: int | None = None
+) -> Rendered:
+    """Serialise SELECT solutions in one of the four SPARQL results formats.
+
+    :raises AnswerTooLarge: the answer would be larger than ``max_bytes``.
+    """
     names = [variable.value for variable in solutions.variables]
-    rows, truncated = take((tuple(solution) for solution in solutions), max_rows)
+    rows, truncated = take(
+        (tuple(solution) for solution in solutions),
+        max_rows,
+        max_bytes,
+        lambda row: sum(map(term_size, row)),
+    )
     writer = SOLUTION_WRITERS[media_type]
-    return Rendered(writer(names, rows), len(rows), truncated)
+    return Rendered(_checked(writer(names, rows), max_bytes), len(rows), truncated)
 
 
 def render_boolean(value: bool, media_type: str) -> Rendered:
@@ -75,16 +130,23 @@ def render_boolean(value: bool, media_type: str) -> Rendered:
 
 
 def render_triples(
-    triples: Iterable[Triple], media_type: str, max_rows: int, prefixes: dict[str, str]
+    triples: Iterable[Triple],
+    media_type: str,
+    max_rows: int,
+    prefixes: dict[str, str],
+    max_bytes: int | None = None,
 ) -> Rendered:
-    """Serialise CONSTRUCT or DESCRIBE triples as Turtle, JSON-LD, N-Triples or RDF/XML."""
-    kept, truncated = take(triples, max_rows)
+    """Serialise CONSTRUCT or DESCRIBE triples as Turtle, JSON-LD, N-Triples or RDF/XML.
+
+    :raises AnswerTooLarge: the answer would be larger than ``max_bytes``.
+    """
+    kept, truncated = take(triples, max_rows, max_bytes, term_size)
     rdf_format = RdfFormat.from_media_type(media_type)
     if rdf_format is None:
         raise ValueError(f"no RDF serialisation for {media_type}")
     used = prefixes if rdf_format in (RdfFormat.TURTLE, RdfFormat.RDF_XML) else None
     body = serialize(kept, format=rdf_format, prefixes=used)
-    return Rendered(body or b"", len(kept), truncated)
+    return Rendered(_checked(body or b"", max_bytes), len(kept), truncated)
 
 
 # --- SPARQL 1.1 Query Results JSON ------------------------------------------------------

@@ -22,7 +22,13 @@ from clusterld.dataset.store import Store, get_holder
 from clusterld.errors import ConfigError, NotAcceptable
 from clusterld.formats import SPARQL_JSON, Format
 from clusterld.sparql.engine import QueryJob, QueryProblem, Snapshot
-from clusterld.sparql.errors import QueryFailed, QueryRefused, QuerySyntaxError, QueryUnavailable
+from clusterld.sparql.errors import (
+    QueryFailed,
+    QueryRefused,
+    QuerySyntaxError,
+    QueryTooDeep,
+    QueryUnavailable,
+)
 from clusterld.sparql.pool import (
     PoolBusy,
     WorkerFailure,
@@ -52,6 +58,10 @@ class Limits:
     workers: int = 2
     worker_memory: int = 2048
     """Megabytes of address space a worker may use; a query that needs more is stopped."""
+    max_nesting: int = 100
+    """Deepest nesting of ``{``, ``(`` and ``[`` accepted; deeper would crash the engine."""
+    max_bytes: int = 64 * 1024 * 1024
+    """Largest answer sent, in bytes; a larger one is refused (503)."""
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> Limits:
@@ -67,14 +77,23 @@ class Limits:
                 allow_service=_boolean(settings["SPARQL_ALLOW_SERVICE"]),
                 workers=int(settings["SPARQL_WORKERS"]),
                 worker_memory=int(settings.get("SPARQL_WORKER_MEMORY", cls.worker_memory)),
+                max_nesting=int(settings.get("SPARQL_MAX_NESTING", cls.max_nesting)),
+                max_bytes=int(settings.get("SPARQL_MAX_BYTES", cls.max_bytes)),
             )
         except (TypeError, ValueError) as error:
             raise ConfigError(f"A SPARQL_* setting has an unusable value: {error}") from None
-        numbers = (limits.timeout, limits.max_rows, limits.max_query_length, limits.workers)
+        numbers = (
+            limits.timeout,
+            limits.max_rows,
+            limits.max_query_length,
+            limits.workers,
+            limits.max_nesting,
+            limits.max_bytes,
+        )
         if min(numbers) <= 0 or limits.worker_memory < 0:
             raise ConfigError(
-                "SPARQL_TIMEOUT, _MAX_ROWS, _MAX_QUERY_LENGTH and _WORKERS must be > 0, "
-                "SPARQL_WORKER_MEMORY >= 0 (0: no limit)"
+                "SPARQL_TIMEOUT, _MAX_ROWS, _MAX_QUERY_LENGTH, _WORKERS, _MAX_NESTING and "
+                "_MAX_BYTES must be > 0, SPARQL_WORKER_MEMORY >= 0 (0: no limit)"
             )
         return limits
 
@@ -164,6 +183,13 @@ class SparqlService:
         shape = scan(operation.query)
         if shape.is_update:
             raise QueryRefused(READ_ONLY)
+        if shape.depth > self.limits.max_nesting:
+            raise QueryTooDeep(
+                f"The query nests groups, parentheses or brackets ({{ ( [) {shape.depth} levels "
+                f"deep; this endpoint accepts at most {self.limits.max_nesting} "
+                "(SPARQL_MAX_NESTING). Flatten it: join patterns in one group, and combine "
+                "conditions with && and || rather than nesting them."
+            )
         if shape.calls_service and not self.limits.allow_service:
             raise QueryRefused(
                 "Federated queries (SERVICE) are disabled: this endpoint never sends requests "
@@ -174,6 +200,7 @@ class SparqlService:
             form=shape.form or "UNKNOWN",
             media_type=SPARQL_JSON.media_type,
             max_rows=self.limits.max_rows,
+            max_bytes=self.limits.max_bytes,
             base_iri=base_iri,
             prefixes=tuple((p, str(ns)) for p, ns in store.iris.prefixes().items()),
             default_graphs=operation.default_graphs if operation.names_dataset else None,
@@ -223,6 +250,13 @@ class SparqlService:
         if isinstance(outcome, QueryProblem):
             if outcome.kind == "syntax":
                 raise QuerySyntaxError(outcome.message, line=outcome.line, column=outcome.column)
+            if outcome.kind == "too_large":
+                limit = self.limits.max_bytes
+                raise QueryUnavailable(
+                    f"The answer is larger than {limit} bytes ({limit / 2**20:.3g} MiB), the "
+                    "most this endpoint sends (SPARQL_MAX_BYTES). Select fewer or shorter "
+                    "values, or add a LIMIT and page with OFFSET."
+                )
             raise QueryFailed(f"The query could not be evaluated: {outcome.message}")
         return outcome
 

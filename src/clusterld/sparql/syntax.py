@@ -51,11 +51,39 @@ class QueryShape:
     """The text contains the ``SERVICE`` keyword (a federated query)."""
     names_dataset: bool
     """The text has ``FROM`` or ``FROM NAMED`` clauses of its own."""
+    depth: int = 0
+    """How deeply groups, expressions, lists and blank nodes nest: ``{``, ``(`` and ``[``.
+
+    The engine's parser recurses once per level and a few thousand levels overflow its stack,
+    killing the worker process; the service refuses a query nested deeper than its limit."""
 
 
 def keywords(text: str) -> list[str]:
     """The bare keywords of a SPARQL text, upper-cased, in order (nothing from inside terms)."""
-    return [m.group().upper() for m in _TOKEN.finditer(text) if m.lastgroup == "word"]
+    return _tokens(text)[0]
+
+
+def nesting_depth(text: str) -> int:
+    """The deepest nesting of ``{``, ``(`` and ``[`` in a SPARQL text (none inside terms)."""
+    return _tokens(text)[1]
+
+
+def _tokens(text: str) -> tuple[list[str], int]:
+    """The keywords of a text and its deepest nesting of brackets, in one pass."""
+    words: list[str] = []
+    depth = deepest = 0
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind == "word":
+            words.append(match.group().upper())
+        elif kind == "other":
+            char = match.group()
+            if char in "{([":
+                depth += 1
+                deepest = max(deepest, depth)
+            elif char in "})]" and depth:
+                depth -= 1
+    return words, deepest
 
 
 def unescape_codepoints(text: str) -> str:
@@ -74,14 +102,16 @@ def scan(text: str) -> QueryShape:
     Both the text as sent and the text with codepoint escapes applied are scanned, because
     engines differ in whether they apply the escapes first; a keyword seen in either counts.
     """
-    variants = {text, unescape_codepoints(text)}
-    words = [keywords(variant) for variant in variants]
+    variants = [text] if "\\" not in text else [text, unescape_codepoints(text)]
+    scanned = [_tokens(variant) for variant in variants]
+    words = [w for w, _ in scanned]
     first = _first_operation_keyword(words[0])
     return QueryShape(
         form=first if first in QUERY_FORMS else None,
         is_update=any(_first_operation_keyword(w) in UPDATE_KEYWORDS for w in words),
         calls_service=any("SERVICE" in w for w in words),
         names_dataset=any("FROM" in w for w in words),
+        depth=max(depth for _, depth in scanned),
     )
 
 

@@ -13,6 +13,8 @@ import os
 import resource
 import signal
 import sys
+import threading
+import time
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -43,12 +45,41 @@ def limit_memory(megabytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def main(conn: Connection, isolate: bool, memory_mb: int | None = None) -> None:
+PARENT_CHECK_SECONDS = 1.0
+
+
+def exit_with_parent(parent: int, interval: float = PARENT_CHECK_SECONDS) -> None:
+    """Exit at once when the server process ``parent`` is gone, even in a running query.
+
+    An idle worker notices anyway (its pipe closes), but one busy with a runaway query
+    would run on, holding CPU and memory, with no server left to stop it.  A thread checks
+    the parent every ``interval`` seconds; pyoxigraph releases the GIL while it evaluates,
+    so the check runs during a query too.  (``prctl(PR_SET_PDEATHSIG)`` would fire when the
+    *thread* that started the worker ends, and the pool starts workers from short-lived
+    threads.)  Once the parent is gone the process is reparented, so its ``getppid``
+    changes; checking against the pid the server passed also covers a parent that died
+    before this process started looking.
+    """
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent:
+                os._exit(0)
+            time.sleep(interval)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def main(
+    conn: Connection, isolate: bool, memory_mb: int | None = None, parent: int | None = None
+) -> None:
     """Serve requests from ``conn`` until it closes or a ``stop`` message arrives."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which stops us
-    isolated = isolate_network() if isolate else False
+    isolated = isolate_network() if isolate else False  # while single-threaded: unshare
     if memory_mb:
         limit_memory(memory_mb)
+    if parent is not None:
+        exit_with_parent(parent)
     from clusterld.sparql import engine  # after unshare: the engine may start threads
 
     state: dict[str, Any] = {"isolated": isolated, "store": None, "engine": engine}
@@ -82,4 +113,5 @@ def handle(kind: str, payload: Any, state: dict[str, Any]) -> tuple[str, Any]:
 if __name__ == "__main__":
     options = sys.argv[2:]
     memory = next((int(o.split("=", 1)[1]) for o in options if o.startswith("--memory-mb=")), None)
-    main(Connection(int(sys.argv[1])), "--isolate-network" in options, memory)
+    parent = next((int(o.split("=", 1)[1]) for o in options if o.startswith("--parent=")), None)
+    main(Connection(int(sys.argv[1])), "--isolate-network" in options, memory, parent)

@@ -18,7 +18,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH
 from rdflib.term import Node
 
-from clusterld.dataset.inference import materialise
+from clusterld.dataset.inference import DEFAULT_MAX_DERIVED, materialise
 from clusterld.dataset.store import ReloadFailure, Store, StoreHolder
 from clusterld.i18n import LANGUAGES
 from clusterld.shacl.engine import ValidationReport, ValidationResult, label_of, validate
@@ -42,8 +42,14 @@ class Outcome:
     with_data: bool
 
 
-def validate_upload(store: Store, upload: Graph, *, with_data: bool = False) -> Outcome:
-    """Validate ``upload`` against the store's shapes, merged into a copy of its data if asked."""
+def validate_upload(
+    store: Store, upload: Graph, *, with_data: bool = False, max_derived: int = DEFAULT_MAX_DERIVED
+) -> Outcome:
+    """Validate ``upload`` against the store's shapes, merged into a copy of its data if asked.
+
+    :raises InferenceTooLarge: inference would add more than ``max_derived`` triples
+        (``INFERENCE_MAX_TRIPLES``), e.g. for a membership of many members and organisations.
+    """
     graph = Graph()
     if with_data:
         graph += store.data
@@ -52,7 +58,8 @@ def validate_upload(store: Store, upload: Graph, *, with_data: bool = False) -> 
     shapes += store.shapes
     for prefix, namespace in store.iris.prefixes().items():
         graph.bind(prefix, namespace, replace=True)
-    materialise(graph, store.ontology)  # validate what publishing would add, as at load
+    # validate what publishing would add, as at load
+    materialise(graph, store.ontology, max_derived=max_derived)
     report = validate(graph, shapes)
     _bind(report.results_graph, store)
     return Outcome(report, graph, len(upload), with_data)

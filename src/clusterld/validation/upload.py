@@ -18,8 +18,14 @@ from typing import Any
 from rdflib import Graph
 from werkzeug.http import parse_options_header
 
-from clusterld.dataset.loading import FORMAT_BY_SUFFIX, parse_text, read_json, rebase
-from clusterld.errors import ClusterLDError, InputError, RDFSyntaxError, UnsupportedMediaType
+from clusterld.dataset.loading import (
+    FORMAT_BY_SUFFIX,
+    TooManyTriples,
+    load_json,
+    parse_text,
+    rebase,
+)
+from clusterld.errors import InputError, InputTooLarge, RDFSyntaxError, UnsupportedMediaType
 from clusterld.formats import JSON_LD, N_TRIPLES, RDF_FORMATS, RDF_XML, TURTLE, Format
 
 INPUT_ALIASES: dict[str, Format] = {"application/json": JSON_LD}
@@ -36,10 +42,9 @@ class RemoteContextRefused(InputError):
     title = "Remote JSON-LD context refused"
 
 
-class DocumentTooLarge(ClusterLDError):
+class DocumentTooLarge(InputTooLarge):
     """A document (or body) bigger than the validation service is configured to check."""
 
-    status = 413
     title = "Document too large"
 
 
@@ -53,11 +58,15 @@ def limit_triples(graph: Graph, limit: int, *, source: str) -> None:
     """
     found = len(graph)
     if found > limit:
-        raise DocumentTooLarge(
-            f"{source}: {found} triples; this service validates at most {limit} triples per "
-            "document (setting VALIDATE_MAX_TRIPLES). Split the document into smaller ones, or "
-            "validate it on your own machine with `clusterld validate`, which has no limit."
-        )
+        raise DocumentTooLarge(_too_many(source, f"{found} triples", limit))
+
+
+def _too_many(source: str, found: str, limit: int) -> str:
+    return (
+        f"{source}: {found}; this service validates at most {limit} triples per document "
+        "(setting VALIDATE_MAX_TRIPLES). Split the document into smaller ones, or validate it "
+        "on your own machine with `clusterld validate`, which has no limit."
+    )
 
 
 def supported_media_types() -> list[str]:
@@ -139,6 +148,7 @@ def read_graph(
     base: str,
     source_base: str,
     contexts: Mapping[str, Any] | None = None,
+    max_triples: int | None = None,
 ) -> Graph:
     """Parse ``text`` as ``fmt`` with ``base`` for relative IRIs, then rebase it like the data.
 
@@ -147,22 +157,28 @@ def read_graph(
 
     :raises RDFSyntaxError: the text is not valid ``fmt`` (with line and column).
     :raises RemoteContextRefused: a JSON-LD document names a remote context.
+    :raises DocumentTooLarge: more than ``max_triples`` triples (``VALIDATE_MAX_TRIPLES``);
+        parsing stops at the first triple over the limit.
     """
     assert fmt.rdflib_format is not None
     if fmt is JSON_LD:
         text = inline_contexts(text, contexts or {}, source=source)
-        try:
-            graph = parse_text(text, fmt.rdflib_format, source=source, public_id=base)
-        except (AttributeError, NameError) as error:  # rdflib's JSON-LD parser on odd input
-            raise RDFSyntaxError(source, f"not valid JSON-LD: {error}") from None
-    else:
-        graph = parse_text(text, fmt.rdflib_format, source=source, public_id=base)
+    try:
+        graph = parse_text(
+            text, fmt.rdflib_format, source=source, public_id=base, max_triples=max_triples
+        )
+    except TooManyTriples as error:
+        raise DocumentTooLarge(
+            _too_many(source, f"more than {error.limit} triples", error.limit)
+        ) from None
+    except (AttributeError, NameError) as error:  # rdflib's JSON-LD parser on odd input
+        raise RDFSyntaxError(source, f"not valid {fmt.label}: {error}") from None
     return rebase(graph, source_base, base)
 
 
 def inline_contexts(text: str, contexts: Mapping[str, Any], *, source: str) -> str:
     """Replace references to our own contexts by their content; refuse any other reference."""
-    document = read_json(text, source)
+    document = load_json(text, source)  # refuses JSON nested too deeply to walk
     if not isinstance(document, dict | list):
         raise RDFSyntaxError(source, "a JSON-LD document is a JSON object or array")
     return json.dumps(_walk(document, contexts, source))

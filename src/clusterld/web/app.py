@@ -12,7 +12,7 @@ from clusterld.dataset import store
 from clusterld.errors import ConfigError, register_error_handlers
 from clusterld.publishing.publish import open_published
 from clusterld.sparql import service as sparql_service
-from clusterld.web import cors, proxy
+from clusterld.web import cors, hosts, proxy
 from clusterld.web.views import register_blueprints
 
 DEFAULT_BASE_URI = "http://localhost/"
@@ -41,6 +41,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     cors.init_app(app)
     register_blueprints(app)
     proxy.install(app)
+    hosts.install(app)
     return app
 
 

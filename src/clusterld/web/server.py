@@ -8,21 +8,24 @@ import threading
 import time
 from collections.abc import Mapping
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from clusterld import config
+from clusterld.dataset.inference import InferenceTooLarge, source_of
 from clusterld.dataset.store import InvalidDataError, StoreHolder, get_holder, get_store
 from clusterld.errors import ClusterLDError
-from clusterld.web.app import create_app
+from clusterld.web.app import DEFAULT_BASE_URI, create_app
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
 
 log = logging.getLogger("clusterld")
 
 
 def run_server(overrides: Mapping[str, Any], *, host: str, port: int, threads: int) -> int:
     """Load, validate and serve the dataset until Ctrl-C or SIGTERM; return an exit code."""
-    from waitress import create_server
-
     configure_logging()
     started = time.monotonic()
     try:
@@ -30,10 +33,20 @@ def run_server(overrides: Mapping[str, Any], *, host: str, port: int, threads: i
     except InvalidDataError as error:
         print_refusal(error)
         return 1
+    except InferenceTooLarge as error:
+        settings = config.load(overrides)
+        where = source_of(
+            error,
+            settings["DATA_PATHS"],
+            source_base=settings["SOURCE_BASE"],
+            base=settings.get("BASE_URI") or DEFAULT_BASE_URI,
+        )
+        click.echo(f"error: {where}: {error.detail}", err=True)
+        return 2
     except ClusterLDError as error:
         click.echo(f"error: {error.detail}", err=True)
         return 2
-    server = create_server(app, host=host, port=port, threads=threads, ident="ClusterLD")
+    server = make_server(app, host=host, port=port, threads=threads)
     with app.app_context():
         store = get_store()
         log.info(
@@ -64,6 +77,45 @@ def run_server(overrides: Mapping[str, Any], *, host: str, port: int, threads: i
         server.close()
     log.info("Stopped")
     return 0
+
+
+def make_server(app: WSGIApplication, *, host: str, port: int, threads: int) -> Any:
+    """A waitress server for ``app`` that refuses ambiguous request framing (see below)."""
+    from waitress import create_server
+
+    server = create_server(app, host=host, port=port, threads=threads, ident="ClusterLD")
+    server.channel_class = _strict_channel()
+    return server
+
+
+def _strict_channel() -> type:
+    """waitress's channel, with a parser that refuses Content-Length beside Transfer-Encoding.
+
+    waitress follows the chunked encoding and ignores Content-Length, keeping the connection
+    open; a proxy in front that trusted Content-Length instead would read the rest of the
+    body as a second request (request smuggling).  RFC 9112 §6.3 lets a server refuse such a
+    message: waitress answers its ParsingError with 400 and closes the connection.
+    """
+    from waitress.channel import HTTPChannel
+    from waitress.parser import HTTPRequestParser, ParsingError
+
+    class StrictParser(HTTPRequestParser):  # type: ignore[misc]
+        def parse_header(self, header_plus: bytes) -> None:
+            names = {
+                line.split(b":", 1)[0].strip().lower()
+                for line in header_plus.split(b"\r\n")[1:]
+                if b":" in line
+            }
+            if b"content-length" in names and b"transfer-encoding" in names:
+                raise ParsingError(
+                    "A request may not have both Content-Length and Transfer-Encoding: send one"
+                )
+            super().parse_header(header_plus)
+
+    class StrictChannel(HTTPChannel):  # type: ignore[misc]
+        parser_class = StrictParser
+
+    return StrictChannel
 
 
 def configure_logging() -> None:

@@ -111,10 +111,17 @@ def read_upload(store: Store) -> Graph:
     prefixes = {prefix: str(ns) for prefix, ns in store.iris.prefixes().items()}
     own = context(prefixes)["@context"]  # ours, under either base: resolved here, not fetched
     contexts = {context_iri(base): own for base in (store.base, source_base)}
+    limit = int(current_app.config["VALIDATE_MAX_TRIPLES"])
     graph = read_graph(
-        text, fmt, source=source, base=store.base, source_base=source_base, contexts=contexts
+        text,
+        fmt,
+        source=source,
+        base=store.base,
+        source_base=source_base,
+        contexts=contexts,
+        max_triples=limit,
     )
-    limit_triples(graph, int(current_app.config["VALIDATE_MAX_TRIPLES"]), source=source)
+    limit_triples(graph, limit, source=source)
     return graph
 
 

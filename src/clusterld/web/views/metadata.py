@@ -35,6 +35,7 @@ from clusterld.web.profiles import (
     format_for_media_type,
     not_acceptable_response,
 )
+from clusterld.web.proxy import public_iri
 from clusterld.web.render import add_caching, render
 
 bp = Blueprint("metadata", __name__)
@@ -129,9 +130,9 @@ def sitemap() -> Response:
         body = sitemap_xml(urls, store.loaded_at)
     else:
         parts = range(1, -(-len(urls) // SITEMAP_LIMIT) + 1)
-        sitemaps = [urljoin(request.host_url, url_for(".sitemap_part", number=n)) for n in parts]
+        sitemaps = [urljoin(store.base, url_for(".sitemap_part", number=n)) for n in parts]
         body = sitemap_index_xml(sitemaps, store.loaded_at)
-    return _text(body, "application/xml; charset=utf-8", "sitemap", request.host_url)
+    return _text(body, "application/xml; charset=utf-8", "sitemap")
 
 
 @bp.get("/sitemap-<int:number>.xml")
@@ -141,28 +142,32 @@ def sitemap_part(number: int) -> Response:
     if number < 1 or not urls or len(_page_urls()) <= SITEMAP_LIMIT:
         raise NotFound("No such sitemap; /sitemap.xml lists them.")
     body = sitemap_xml(urls, get_store().loaded_at)
-    return _text(body, "application/xml; charset=utf-8", "sitemap", str(number), request.host_url)
+    return _text(body, "application/xml; charset=utf-8", "sitemap", str(number))
 
 
 def _page_urls() -> list[str]:
-    """The URL of every HTML page, once per version and host."""
+    """The URL of every HTML page, once per version.
+
+    Absolute URLs come from the base IRI, never from the request's Host header (which a
+    client chooses); url_for's paths already carry the base's own path.
+    """
     store = get_store()
 
     def build() -> list[str]:
         return [
-            urljoin(request.host_url, a.url() if a.endpoint == "home.index" else a.url(HTML))
+            urljoin(store.base, a.url() if a.endpoint == "home.index" else a.url(HTML))
             for a in page_addresses(store)
         ]
 
-    urls: list[str] = store.cached(("sitemap-urls", request.host_url), build)
+    urls: list[str] = store.cached(("sitemap-urls",), build)
     return urls
 
 
 @bp.get("/robots.txt")
 def robots() -> Response:
     """Crawl everything but SPARQL queries; the sitemap is named here."""
-    body = robots_txt(url_for(".sitemap", _external=True), request.script_root)
-    return _text(body, "text/plain; charset=utf-8", "robots", request.host_url)
+    body = robots_txt(public_iri(get_store().base, "metadata.sitemap"), request.script_root)
+    return _text(body, "text/plain; charset=utf-8", "robots")
 
 
 def _text(body: str, content_type: str, *key: str) -> Response:

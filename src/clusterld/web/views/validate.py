@@ -74,7 +74,8 @@ def validate_body() -> Response:
     store = get_store()
     upload = read_upload(store)
     with_data = (request.args.get("with") or form_field("with")) == "data"
-    outcome = service.validate_upload(store, upload, with_data=with_data)
+    max_derived = int(current_app.config["INFERENCE_MAX_TRIPLES"])
+    outcome = service.validate_upload(store, upload, with_data=with_data, max_derived=max_derived)
     if fmt is HTML:
         lang = language()
         response = page(
@@ -151,8 +152,32 @@ def handle_error(error: ClusterLDError) -> Response:
 @bp.errorhandler(RequestEntityTooLarge)
 def handle_too_large(error: RequestEntityTooLarge) -> Response:
     refuse_form()  # the page shown with the error must not read the body again
+    if too_many_parts(error):
+        parts = request.max_form_parts
+        return error_response(
+            413,
+            "Too many form parts",
+            f"The form has more than {parts} parts (fields and files); this service reads at "
+            "most that many. Send the document as one file, or as the request body with its "
+            "RDF media type.",
+        )
     limit = int(current_app.config["VALIDATE_MAX_BYTES"])
     return error_response(413, "Request body too large", body_too_large(limit))
+
+
+def too_many_parts(error: RequestEntityTooLarge) -> bool:
+    """Whether werkzeug refused a multipart form for its number of parts, not its size.
+
+    werkzeug raises the same bare 413 for both; the part count is checked in one place, the
+    multipart decoder's ``next_event`` (the size in ``receive_data`` and the body stream).
+    """
+    traceback = error.__traceback__
+    while traceback is not None and traceback.tb_next is not None:
+        traceback = traceback.tb_next
+    if traceback is None:
+        return False
+    frame = traceback.tb_frame
+    return frame.f_code.co_name == "next_event" and "multipart" in frame.f_code.co_filename
 
 
 @bp.errorhandler(HTTPException)
