@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pyoxigraph import NamedNode, RdfFormat, serialize
+from pyoxigraph import NamedNode, RdfFormat, parse, serialize
 from pyoxigraph import Store as OxStore
 from rdflib import BNode, Graph
 from rdflib.compare import to_canonical_graph
@@ -141,33 +141,36 @@ def write_dumps(
 ) -> list[DumpEntry]:
     """Write every dump of a version being published, from its Oxigraph store.
 
-    Written once per version, so their bytes never change while the version is served;
-    Oxigraph serialises them (rdflib would take minutes at a million triples).
+    Written once per version, so their bytes never change while the version is served.
+    Each part is read from the store once, as sorted N-Triples; the other formats are
+    streamed from that file by Oxigraph (three times faster than reading the store again,
+    and rdflib would take minutes at a million triples).
     """
     folder.mkdir(parents=True, exist_ok=True)
-    entries: list[DumpEntry] = []
-    for dump in DUMPS:
-        path = folder / dump.name
-        if dump.gzipped:
-            plain = folder / f"{PARTS[dump.part]}.{dump.format.suffix}"
-            with (
-                open(plain, "rb") as source_file,
-                open(path, "wb") as raw,
-                gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as packed,
-            ):
-                shutil.copyfileobj(source_file, packed, 1 << 20)
-        else:
-            quads = source.quads_for_pattern(None, None, None, NamedNode(graphs[dump.part]))
-            serialize(
-                (quad.triple for quad in quads),
-                output=str(path),
-                format=OX_FORMATS[dump.format.name],
-                prefixes=prefixes if dump.format != N_TRIPLES else None,
-            )
-            if dump.format == N_TRIPLES:
-                sort_lines(path)
-        entries.append(
-            DumpEntry(
+    written: dict[str, DumpEntry] = {}
+    for part in PARTS:
+        ntriples = folder / f"{PARTS[part]}.{N_TRIPLES.suffix}"
+        quads = source.quads_for_pattern(None, None, None, NamedNode(graphs[part]))
+        serialize((quad.triple for quad in quads), output=str(ntriples), format=RdfFormat.N_TRIPLES)
+        sort_lines(ntriples)
+        for dump in (d for d in DUMPS if d.part == part):
+            path = folder / dump.name
+            if dump.gzipped:
+                with (
+                    open(ntriples, "rb") as plain,
+                    open(path, "wb") as raw,
+                    gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as packed,
+                ):
+                    shutil.copyfileobj(plain, packed, 1 << 20)
+            elif dump.format != N_TRIPLES:
+                triples = parse(path=str(ntriples), format=RdfFormat.N_TRIPLES, lenient=True)
+                serialize(
+                    triples,
+                    output=str(path),
+                    format=OX_FORMATS[dump.format.name],
+                    prefixes=prefixes,
+                )
+            written[dump.name] = DumpEntry(
                 name=dump.name,
                 part=dump.part,
                 format=dump.format.name,
@@ -175,8 +178,7 @@ def write_dumps(
                 byte_size=path.stat().st_size,
                 **_digests(path),
             )
-        )
-    return entries
+    return [written[dump.name] for dump in DUMPS]
 
 
 def sort_lines(path: Path, *, chunk: int = 500_000) -> None:

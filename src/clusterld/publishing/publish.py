@@ -23,6 +23,7 @@ import gc
 import hashlib
 import logging
 import os
+import traceback
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -30,7 +31,7 @@ from importlib import metadata as package_metadata
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import DefaultGraph, NamedNode, Quad
+from pyoxigraph import NamedNode, Quad
 from pyoxigraph import Store as OxStore
 from rdflib import Graph, URIRef
 
@@ -150,9 +151,25 @@ def publish(
 def _write_version(
     settings: Mapping[str, Any], folder: Path, version: str, progress: Progress
 ) -> None:
+    """Write a whole version into ``folder``; the store is closed when this returns or raises
+    (RocksDB writes in the background while it is open, which would race the removal of a
+    failed version's folder)."""
+    store = OxStore(str(folder / "oxigraph"))
+    try:
+        _fill(store, settings, folder, version, progress)
+    except BaseException as error:
+        traceback.clear_frames(error.__traceback__)  # the frames below hold the store too
+        raise
+    finally:
+        del store
+        gc.collect()
+
+
+def _fill(
+    store: OxStore, settings: Mapping[str, Any], folder: Path, version: str, progress: Progress
+) -> None:
     iris = IRIScheme(settings["BASE_URI"])
     names = {part: str(name) for part, name in graph_names(iris.base).items()}
-    store = OxStore(str(folder / "oxigraph"))
     counts: dict[str, int] = {}
     for part, key in INPUTS:
         with progress.phase(f"load {part}") as phase:
@@ -205,13 +222,11 @@ def _write_version(
         metadata = metadata_graph(draft, settings)
         store.bulk_extend(_quads(metadata, names["metadata"]))
         counts["metadata"] = len(metadata)
-        merge_into_default_graph(store)
+        default_graph = merge_parts(store, names)
     store.flush()
     store.optimize()
-    manifest = replace(manifest, triples=counts)
+    manifest = replace(manifest, triples=counts, default_graph=default_graph)
     versions.manifest_path(folder).write_text(manifest.to_json(), encoding="utf-8")
-    del draft, store
-    gc.collect()  # close the RocksDB instance before the folder is renamed
 
 
 def open_version_draft(folder: Path, manifest: versions.Manifest, store: OxStore) -> Store:
@@ -249,17 +264,36 @@ def write_index(store: OxStore, folder: Path, base: str, names: dict[str, str]) 
     return {row[0].value: int(row[1].value) for row in counts}  # type: ignore[union-attr]
 
 
-def merge_into_default_graph(store: OxStore) -> None:
-    """Copy every named graph into the default graph, which SPARQL then sees as their merge.
+def merge_parts(store: OxStore, names: dict[str, str]) -> list[str]:
+    """The graphs whose union is the SPARQL default graph: the RDF merge of every part,
+    without copying the data.
 
-    Materialised, because a query over several default graphs counts a triple once per
-    graph holding it, while the merge is a set.  Written by the bulk loader: a SPARQL
-    ``INSERT`` of a million triples took twice as long.
+    A query over several default graphs sees a triple once per graph holding it, while
+    the merge is a set.  So the data is taken as it is and each smaller part without the
+    triples already in the data or an earlier part: only where parts overlap (the dataset's
+    description is in the data and the metadata) is a part copied, less the overlap, into
+    a helper graph that queries see in the default graph but never as a named graph.
     """
-    store.bulk_extend(
-        Quad(quad.subject, quad.predicate, quad.object, DefaultGraph())
-        for name in store.named_graphs()
-        for quad in store.quads_for_pattern(None, None, None, name)
+    default = [names["data"]]
+    for part in ("ontology", "shapes", "metadata"):
+        own = NamedNode(names[part])
+        fresh = [
+            quad
+            for quad in store.quads_for_pattern(None, None, None, own)
+            if not any(_holds(store, quad, NamedNode(g)) for g in default)
+        ]
+        if len(fresh) == _count(store, names[part]):
+            default.append(names[part])
+            continue
+        helper = f"urn:x-clusterld:merge:{part}"
+        store.extend([Quad(q.subject, q.predicate, q.object, NamedNode(helper)) for q in fresh])
+        default.append(helper)
+    return default
+
+
+def _holds(store: OxStore, quad: Quad, graph: NamedNode) -> bool:
+    return any(
+        True for _ in store.quads_for_pattern(quad.subject, quad.predicate, quad.object, graph)
     )
 
 
