@@ -21,6 +21,7 @@ from clusterld.dataset.loading import (
     parse_file,
     rdf_files,
     refuse_remote_contexts,
+    refuse_xml_entities,
 )
 from clusterld.errors import InputError, RDFSyntaxError
 
@@ -54,31 +55,69 @@ def load_files(
     """
     total = 0
     for path in rdf_files(paths):
-        counted = _Counter(total, progress)
-        quads = _rebased(_parse(path), NamedNode(graph), source_base, base)
+        large = path.stat().st_size >= BULK_THRESHOLD
         try:
-            if path.stat().st_size < BULK_THRESHOLD:
-                store.extend(list(counted.through(quads)))
-            else:
+            if large and source_base == base and not _has_bom(path):
+                total += _load_natively(store, path, NamedNode(graph))
+                continue
+            counted = _Counter(total, progress)
+            quads = _rebased(_parse(path), NamedNode(graph), source_base, base)
+            if large:
                 store.bulk_extend(counted.through(quads))
+            else:
+                store.extend(list(counted.through(quads)))
         except SyntaxError as error:
             raise located_error(path, error) from None
         total = counted.count
     return total
 
 
-def _parse(path: Path) -> Iterator[Quad]:
+def _load_natively(store: OxStore, path: Path, graph: NamedNode) -> int:
+    """Load a large file that needs no rebasing without any Python per triple (Oxigraph's
+    bulk loader reads the file itself); return how many triples it added."""
+    _check(path)
+    before = count_triples(store, graph.value)
+    rdf_format = OXIGRAPH_FORMATS[FORMAT_BY_SUFFIX[path.suffix.lower()]]
+    store.bulk_load(
+        path=str(path), format=rdf_format, base_iri=path.resolve().as_uri(), to_graph=graph
+    )
+    return count_triples(store, graph.value) - before
+
+
+def count_triples(store: OxStore, graph: str) -> int:
+    """How many triples the named graph ``graph`` of ``store`` holds."""
+    answer = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    return int(next(iter(answer))[0].value)  # type: ignore[arg-type]
+
+
+def _has_bom(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(len(BOM)) == BOM
+
+
+def _check(path: Path) -> None:
+    """What must be refused before any parser reads the file: remote JSON-LD contexts and
+    XML entity declarations (see :mod:`clusterld.dataset.loading`)."""
     rdf_format = FORMAT_BY_SUFFIX[path.suffix.lower()]
+    if rdf_format not in ("json-ld", "xml"):
+        return
     try:
-        with open(path, "rb") as handle:
-            head = handle.read(len(BOM))
-            if rdf_format == "json-ld":
-                refuse_remote_contexts((head + handle.read()).decode("utf-8-sig"), str(path))
+        text = path.read_bytes().decode("utf-8-sig")
     except OSError as error:
         raise InputError(f"{path}: cannot be read ({error.strerror})") from None
     except UnicodeDecodeError:
         parse_file(path)  # rdflib's message names the line
         raise
+    if rdf_format == "json-ld":
+        refuse_remote_contexts(text, str(path))
+    else:
+        refuse_xml_entities(text, str(path))
+
+
+def _parse(path: Path) -> Iterator[Quad]:
+    _check(path)
+    rdf_format = FORMAT_BY_SUFFIX[path.suffix.lower()]
+    head = BOM if _has_bom(path) else b""
     options = {"format": OXIGRAPH_FORMATS[rdf_format], "base_iri": path.resolve().as_uri()}
     if head == BOM:  # tolerated, as rdflib does: Oxigraph would reject it
         return parse(input=path.read_bytes()[len(BOM) :], **options)  # type: ignore[arg-type]

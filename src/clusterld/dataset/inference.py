@@ -200,7 +200,8 @@ def materialise_in_store(store: OxStore, graph: str, ontology: Graph, *, max_der
         values = " ".join(f"(<{cls}> <{sup}>)" for cls, sup in pairs)
         store.update(
             f"INSERT {{ GRAPH {g} {{ ?s a ?sup }} }} "
-            f"WHERE {{ VALUES (?c ?sup) {{ {values} }} GRAPH {g} {{ ?s a ?c }} }}"
+            f"WHERE {{ VALUES (?c ?sup) {{ {values} }} GRAPH {g} {{ ?s a ?c "
+            f"FILTER NOT EXISTS {{ ?s a ?sup }} }} }}"
         )
     worst = store.query(
         f"SELECT ?x (COUNT(*) AS ?n) WHERE {{ GRAPH {g} {{ ?x a <{ORG.Membership}> ; "
@@ -218,12 +219,16 @@ def materialise_in_store(store: OxStore, graph: str, ontology: Graph, *, max_der
             "organisation.",
             membership=to_rdflib(membership),
         )
+    # Only what is missing is inserted: data written with the shortcuts (as the shipped
+    # data is) then costs reads, not a rewrite of every such triple.
     store.update(
         f"INSERT {{ GRAPH {g} {{ ?o <{ORG.hasMember}> ?m }} }} WHERE {{ GRAPH {g} {{ "
-        f"?x a <{ORG.Membership}> ; <{ORG.member}> ?m ; <{ORG.organization}> ?o }} }}"
+        f"?x a <{ORG.Membership}> ; <{ORG.member}> ?m ; <{ORG.organization}> ?o "
+        f"FILTER NOT EXISTS {{ ?o <{ORG.hasMember}> ?m }} }} }}"
     )
     for forward, backward in INVERSE_PAIRS:
         for p, q in ((forward, backward), (backward, forward)):
             store.update(
-                f"INSERT {{ GRAPH {g} {{ ?o <{q}> ?s }} }} WHERE {{ GRAPH {g} {{ ?s <{p}> ?o }} }}"
+                f"INSERT {{ GRAPH {g} {{ ?o <{q}> ?s }} }} WHERE {{ GRAPH {g} {{ ?s <{p}> ?o "
+                f"FILTER NOT EXISTS {{ ?o <{q}> ?s }} }} }}"
             )

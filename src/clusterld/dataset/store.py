@@ -11,6 +11,7 @@ request sees one version, never a mix.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,6 +34,8 @@ T = TypeVar("T")
 REQUEST_KEY = "clusterld_store"
 
 PARTS = ("data", "ontology", "shapes", "metadata")
+CACHE_ENTRIES = 20_000
+"""Values a version remembers (documents in each format, descriptions, pages)."""
 UNION = URIRef("urn:x-clusterld:union")
 """The name of the rdflib view that merges data, ontology and shapes (never in the store)."""
 """The named graphs of a version; the default graph is their RDF merge."""
@@ -71,17 +74,27 @@ class Store:
     folder: Path
     manifest: Manifest
     oxigraph: OxStore = field(repr=False)
-    _cache: dict[Hashable, Any] = field(default_factory=dict, repr=False)
+    _cache: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()`` once per version: the store is immutable, so its results are too.
 
         A reload opens a new store, so nothing computed for an old version is ever served
-        with a new one.  Two concurrent first calls may both compute: same result.
+        with a new one.  Two concurrent first calls may both compute: same result.  The
+        cache keeps the ``CACHE_ENTRIES`` most recently used values: at a million triples,
+        remembering every document ever asked for would grow without bound.
         """
-        if key not in self._cache:
-            self._cache[key] = compute()
-        value: T = self._cache[key]
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                found: T = self._cache[key]
+                return found
+        value = compute()
+        with self._lock:
+            self._cache[key] = value
+            while len(self._cache) > CACHE_ENTRIES:
+                self._cache.popitem(last=False)
         return value
 
     @property

@@ -183,6 +183,15 @@ class FocusReport:
         return self.report.conforms
 
 
+def focus_conforms(store: Store, node: URIRef) -> bool:
+    """Whether ``node`` has no violation in the store's report (cheap: one set per version)."""
+    violating: set[Node] = store.cached(
+        "validation:violating",
+        lambda: {r.focus_node for r in store.report.results if r.severity == SH.Violation},
+    )
+    return node not in violating
+
+
 def focus_report(store: Store, node: URIRef) -> FocusReport:
     """The store's report (computed when the version was loaded) for one focus node."""
     return store.cached(f"validation:focus:{node}", lambda: _focus_report(store, node))

@@ -13,7 +13,7 @@ from flask import url_for
 from rdflib import URIRef
 
 from clusterld.dataset.store import get_store
-from clusterld.validation.service import focus_report
+from clusterld.validation.service import focus_conforms
 from clusterld.validation.words import translator
 
 REPORT_ENDPOINT = "validation.resource_report"
@@ -43,7 +43,7 @@ def conformance(iri: str) -> Conformance | None:
     if not iri.startswith(prefix) or (node, None, None) not in store.data:
         return None
     href = url_for(REPORT_ENDPOINT, path=iri[len(prefix) :])
-    return Conformance(href, focus_report(store, node).conforms)
+    return Conformance(href, focus_conforms(store, node))
 
 
 def link_header(iri: str) -> str | None:

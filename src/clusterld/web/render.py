@@ -16,21 +16,27 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Response, request
-from rdflib import Graph, URIRef
+from pyoxigraph import RdfFormat, Triple, serialize
+from rdflib import BNode, Graph, URIRef
 
 from clusterld import __version__
 from clusterld.dataset.store import Store, get_store
+from clusterld.dataset.terms import to_ox
 from clusterld.errors import NotAcceptable, NotFound
 from clusterld.formats import (
     DOCUMENT_ALIASES,
     DOCUMENT_FORMATS,
     HTML,
     JSON_LD,
+    N_TRIPLES,
+    RDF_XML,
+    TURTLE,
     Format,
     by_suffix,
     negotiate,
 )
 from clusterld.metadata.dumps import canonical_graph
+from clusterld.metadata.statistics import namespace_of
 from clusterld.web.addresses import Address
 from clusterld.web.conformance import link_header
 from clusterld.web.jsonld import context_iri, from_graph
@@ -116,6 +122,9 @@ def serialise(document: Document, fmt: Format, lang: str) -> str:
     graph = document.graph(store)
     if fmt is HTML:
         return document.page(graph, lang)
+    prefixes = {**{p: str(ns) for p, ns in store.iris.prefixes().items()}, **document.prefixes}
+    if fmt is not JSON_LD and not has_blank_nodes(graph):
+        return fast_serialise(graph, fmt, prefixes)
     # the same bytes in every process, so that ETags (from the content) match the bodies
     graph = canonical_graph(graph, store)
     bound = {str(namespace) for _, namespace in graph.namespaces()}
@@ -126,6 +135,37 @@ def serialise(document: Document, fmt: Format, lang: str) -> str:
         return jsonld_text(graph, store, first=document.topic)
     assert fmt.rdflib_format is not None
     return graph.serialize(format=fmt.rdflib_format)
+
+
+OXIGRAPH_FORMATS = {
+    TURTLE.name: RdfFormat.TURTLE,
+    N_TRIPLES.name: RdfFormat.N_TRIPLES,
+    RDF_XML.name: RdfFormat.RDF_XML,
+}
+
+
+def has_blank_nodes(graph: Graph) -> bool:
+    return any(isinstance(term, BNode) for triple in graph for term in triple)
+
+
+def fast_serialise(graph: Graph, fmt: Format, prefixes: Mapping[str, str]) -> str:
+    """Turtle, N-Triples or RDF/XML written by Oxigraph (ten times faster than rdflib's
+    serialisers), from the triples in sorted order: the same bytes in every process.
+
+    Only for graphs without blank nodes, whose labels would differ between processes.
+    """
+    triples = sorted(graph, key=lambda triple: tuple(term.n3() for term in triple))
+    used = {
+        namespace_of(str(term)) for triple in triples for term in triple if isinstance(term, URIRef)
+    }
+    declared = {p: ns for p, ns in prefixes.items() if ns in used or p == "rdf"}
+    body = serialize(
+        [Triple(*(to_ox(term) for term in triple)) for triple in triples],
+        format=OXIGRAPH_FORMATS[fmt.name],
+        prefixes=declared if fmt is not N_TRIPLES else None,
+    )
+    assert body is not None
+    return body.decode("utf-8")
 
 
 def jsonld_text(graph: Graph, store: Store, *, first: URIRef | None = None) -> str:
