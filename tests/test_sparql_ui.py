@@ -25,6 +25,10 @@ def test_a_browser_gets_the_query_ui(client: FlaskClient) -> None:
     assert "<title>SPARQL endpoint" in html
     assert 'id="yasgui"' in html
     assert "/static/yasgui/yasgui.min.js" in html and "/static/yasgui/yasgui.min.css" in html
+    # our contrast and focus fixes load after YASGUI's own styles
+    assert html.index("/static/yasgui/yasgui.min.css") < html.index(
+        "/static/yasgui/clusterld-yasgui.css"
+    )
     assert 'type="text/turtle" href="/sparql?format=ttl"' in html  # the description
 
 
@@ -47,6 +51,9 @@ def test_the_examples_are_the_tabs(client: FlaskClient) -> None:
     assert [tab["query"] for tab in config["examples"]] == [e.text for e in examples]
     assert config["endpoint"] == "/sparql"
     assert "{limit}" in config["truncated"]["en"]
+    # names for the controls YASGUI leaves unnamed, in both languages (clusterld-sparql.js)
+    for key in ("endpoint", "editor", "editorArea", "tabName", "addTab", "pageSize"):
+        assert config["labels"][key]["en"] and config["labels"][key]["ru"], key
 
 
 def test_without_javascript_a_form_and_links_run_the_examples(client: FlaskClient) -> None:
@@ -68,7 +75,7 @@ def test_the_vendored_yasgui_is_served_with_its_licence(client: FlaskClient) -> 
     folder = resources.files("clusterld.web") / "static" / "yasgui"
     assert "MIT License" in (folder / "LICENSE").read_text(encoding="utf-8")
     total = 0
-    for name in ("yasgui.min.js", "yasgui.min.css", "clusterld-sparql.js"):
+    for name in ("yasgui.min.js", "yasgui.min.css", "clusterld-sparql.js", "clusterld-yasgui.css"):
         response = client.get(f"/static/yasgui/{name}")
         assert response.status_code == 200
         total += len(response.get_data())

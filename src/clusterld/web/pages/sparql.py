@@ -43,6 +43,16 @@ WORDS: dict[str, dict[str, str]] = {
     },
 }
 
+# Names of YASGUI's controls that it leaves without one (read by clusterld-sparql.js).
+LABELS: dict[str, dict[str, str]] = {
+    "endpoint": {"en": "SPARQL endpoint", "ru": "SPARQL-точка доступа"},
+    "editor": {"en": "SPARQL query", "ru": "SPARQL-запрос"},
+    "editorArea": {"en": "SPARQL query, scrollable", "ru": "SPARQL-запрос, прокрутка"},
+    "tabName": {"en": "Tab name", "ru": "Название вкладки"},
+    "addTab": {"en": "New tab", "ru": "Новая вкладка"},
+    "pageSize": {"en": "Rows per page", "ru": "Строк на странице"},
+}
+
 
 def query_page(store: Store, endpoint: str) -> str:
     """The HTML query page for ``store``'s endpoint."""
@@ -57,6 +67,7 @@ def query_page(store: Store, endpoint: str) -> str:
     config = {
         "endpoint": url_for("sparql.query"),
         "truncated": WORDS["truncated"],
+        "labels": LABELS,
         "examples": [{"title": ex.title, "query": ex.text} for ex in examples],
     }
     return render_template(
