@@ -11,12 +11,14 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import click
+from flask import Flask
 
 from clusterld import config
 from clusterld.dataset.inference import InferenceTooLarge, source_of
 from clusterld.dataset.store import InvalidDataError, StoreHolder, get_holder, get_store
 from clusterld.errors import ClusterLDError
 from clusterld.web.app import DEFAULT_BASE_URI, create_app
+from clusterld.web.warmup import warm_in_background
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -47,6 +49,7 @@ def run_server(overrides: Mapping[str, Any], *, host: str, port: int, threads: i
         click.echo(f"error: {error.detail}", err=True)
         return 2
     server = make_server(app, host=host, port=port, threads=threads)
+    warm_in_background(app)
     with app.app_context():
         store = get_store()
         log.info(
@@ -65,7 +68,7 @@ def run_server(overrides: Mapping[str, Any], *, host: str, port: int, threads: i
     holder = get_holder(app)
 
     def reload(signum: int, frame: FrameType | None) -> None:
-        threading.Thread(target=reload_dataset, args=(holder,), name="reload").start()
+        threading.Thread(target=reload_dataset, args=(holder, app), name="reload").start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGHUP, reload)
@@ -129,7 +132,7 @@ def print_refusal(error: InvalidDataError, *, action: str = "nothing is served")
     click.echo(error.detail, err=True)
 
 
-def reload_dataset(holder: StoreHolder) -> None:
+def reload_dataset(holder: StoreHolder, app: Flask | None = None) -> None:
     """Reload on SIGHUP: publish the new version if it conforms, else keep the old one."""
     log.info("Reloading the dataset")
     try:
@@ -144,3 +147,5 @@ def reload_dataset(holder: StoreHolder) -> None:
         )
     else:
         log.info("Now serving version %s (%d triples)", store.version, store.triple_count("data"))
+        if app is not None:
+            warm_in_background(app)
