@@ -44,6 +44,13 @@ def _data_option(verb: str) -> Callable[[F], F]:
     )
 
 
+def _base_uri_option(help_text: str) -> Callable[[F], F]:
+    """``--base-uri`` of the commands that write a version or a site (default: local)."""
+    return click.option(
+        "--base-uri", default="http://localhost:8080/", show_default=True, help=help_text
+    )
+
+
 def _overrides(base_uri: str, data_paths: tuple[Path, ...]) -> dict[str, object]:
     """The settings ``serve`` and ``build`` pass to the app: the base, and ``--data`` if given."""
     overrides: dict[str, object] = {"BASE_URI": base_uri}
@@ -120,12 +127,7 @@ def validate_command(
     type=click.Path(path_type=Path, file_okay=False),
     help="Store folder to publish into (created if missing).",
 )
-@click.option(
-    "--base-uri",
-    default="http://localhost:8080/",
-    show_default=True,
-    help="Base IRI the dataset is published under (its IRIs are rewritten to it).",
-)
+@_base_uri_option("Base IRI the dataset is published under (its IRIs are rewritten to it).")
 @_data_option("publish")
 def publish_command(store: Path, base_uri: str, data_paths: tuple[Path, ...]) -> None:
     """Load, validate and write a new version of the dataset into a store, then make it
@@ -205,12 +207,7 @@ def serve_command(
     type=click.Path(path_type=Path, file_okay=False),
     help="Folder to write the site into (created if missing).",
 )
-@click.option(
-    "--base-uri",
-    default="http://localhost:8080/",
-    show_default=True,
-    help="Base IRI the static site will be published under.",
-)
+@_base_uri_option("Base IRI the static site will be published under.")
 @_data_option("publish")
 def build_command(out: Path, base_uri: str, data_paths: tuple[Path, ...]) -> None:
     """Write the whole site as static files, for a web server without Python.
