@@ -70,6 +70,7 @@ class Measured:
     sparql: dict[str, tuple[float, float]] | None = None
     memory_mb: float = 0.0
     oxigraph_memory_mb: float = 0.0
+    rows: dict[str, int] | None = None
 
 
 def ensure_tools() -> None:
@@ -212,6 +213,7 @@ def measure(size: int, args: argparse.Namespace, work: Path) -> Measured:
         found.sparql = {
             name: (_latency(f"{origin}/sparql", text), 0.0) for name, text in queries().items()
         }
+        found.rows = {name: rows(f"{origin}/sparql", text) for name, text in queries().items()}
         found.memory_mb = tree_rss_mb(pid)
 
     port = free_port()
@@ -228,6 +230,9 @@ def measure(size: int, args: argparse.Namespace, work: Path) -> Measured:
         for name, text in queries().items():
             ours, _ = found.sparql[name]
             found.sparql[name] = (ours, _latency(f"{origin}/query", text))
+            theirs = rows(f"{origin}/query", text)
+            if name != "named-graphs" and theirs != found.rows[name]:  # no named graphs there
+                print(f"warning: {name}: {found.rows[name]} rows here, {theirs} there")
         found.oxigraph_memory_mb = tree_rss_mb(pid)
     return found
 
@@ -243,6 +248,15 @@ def _latency(endpoint: str, query: str) -> float:
     headers = {"Accept": "application/sparql-results+json"}
     seconds_for(url, headers)
     return statistics.median(seconds_for(url, headers) for _ in range(5))
+
+
+def rows(endpoint: str, query: str) -> int:
+    """How many rows (or the boolean, as 0/1) a query answers: both servers must agree."""
+    url = f"{endpoint}?{urllib.parse.urlencode({'query': query})}"
+    request = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
+    with urllib.request.urlopen(request, timeout=600) as answer:
+        result = json.load(answer)
+    return int(result["boolean"]) if "boolean" in result else len(result["results"]["bindings"])
 
 
 def report(found: Measured) -> list[tuple[str, bool, str]]:
@@ -277,9 +291,13 @@ def report(found: Measured) -> list[tuple[str, bool, str]]:
     print("\n| page | first request, ms | repeated (median of 5), ms |\n| --- | ---: | ---: |")
     for page, (first, again) in found.pages.items():
         print(f"| `{page}` | {first * 1000:.1f} | {again * 1000:.1f} |")
-    print("\n| SPARQL query | ClusterLD ms | Oxigraph ms | ratio |\n| --- | ---: | ---: | ---: |")
+    print("\n| SPARQL query | rows | ClusterLD ms | Oxigraph ms | ratio |")
+    print("| --- | ---: | ---: | ---: | ---: |")
     for name, (ours, theirs) in found.sparql.items():
-        print(f"| {name} | {ours * 1000:.1f} | {theirs * 1000:.1f} | {ours / theirs:.2f} |")
+        count = (found.rows or {}).get(name, 0)
+        print(
+            f"| {name} | {count} | {ours * 1000:.1f} | {theirs * 1000:.1f} | {ours / theirs:.2f} |"
+        )
     return goals(found)
 
 

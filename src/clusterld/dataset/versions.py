@@ -4,8 +4,7 @@ A store folder (the ``STORE`` setting, or the cache that ``clusterld serve`` pub
 
     versions/<version>/      one version, complete and never written again
         oxigraph/            the RDF dataset (RocksDB): named graphs data, ontology, shapes,
-                             metadata (and, where parts overlap, helper graphs that make the
-                             default graph their merge without copying the data)
+                             metadata, and their RDF merge as the default graph
         manifest.json        what the version is: base, counts, statistics, dumps and their
                              checksums, the validation verdict (see :class:`Manifest`)
         report.ttl           the ``sh:ValidationReport`` of the data
@@ -72,8 +71,6 @@ class Manifest:
     dumps: tuple[DumpEntry, ...] = ()
     settings: dict[str, Any] = field(default_factory=dict)
     classes: dict[str, int] = field(default_factory=dict)
-    default_graph: list[str] = field(default_factory=list)
-    """The graphs whose union is the SPARQL default graph (see ``publish.merge_parts``)."""
     """Instances of every class in data, ontology and shapes (for pages, without counting)."""
     clusterld: str = ""
     format: int = FORMAT

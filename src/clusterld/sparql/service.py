@@ -158,13 +158,7 @@ class SparqlService:
 
         def build() -> Snapshot:
             if self.graph_source is None:  # the published store: workers open it from disk
-                return Snapshot(
-                    store.version,
-                    (),
-                    path=str(store.oxigraph_path),
-                    default_graph=tuple(store.manifest.default_graph),
-                    named_graphs=tuple(str(name) for name in store.graph_names.values()),
-                )
+                return Snapshot(store.version, (), path=str(store.oxigraph_path))
             graphs = tuple(
                 (name, graph.serialize(format="nt", encoding="utf-8"))
                 for name, graph in self.graphs(store).items()
