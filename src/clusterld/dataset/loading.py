@@ -46,6 +46,12 @@ def rdf_files(paths: Iterable[Path]) -> list[Path]:
             inside = sorted(p for p in path.rglob("*") if p.suffix.lower() in FORMAT_BY_SUFFIX)
             if not inside:
                 raise InputError(f"{path}: no RDF files in this folder (looked for {extensions})")
+            for item in inside:
+                # A folder, a dangling link or a FIFO named like an RDF file is a mistake
+                # (a FIFO would block the reader for ever): refuse it, naming it.
+                if not item.is_file():
+                    kind = "a folder" if item.is_dir() else "not a regular file"
+                    raise InputError(f"{item}: {kind}, but named like an RDF file")
             found.extend(inside)
         elif path.is_file():
             if path.suffix.lower() not in FORMAT_BY_SUFFIX:
