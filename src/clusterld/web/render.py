@@ -4,14 +4,17 @@ Every document answers in Turtle, JSON-LD, N-Triples, RDF/XML and HTML, with ``V
 ``Link: rel="alternate"`` to each other format, ``Content-Location`` when negotiated,
 ``ETag``/``Last-Modified`` from the store's version (``304`` on a conditional request) and
 ``Access-Control-Allow-Origin: *`` (app-wide, see clusterld.web.cors).  Bodies are cached per store
-version.
+version: the most recently used ``DOCUMENT_CACHE_ENTRIES`` of them, so that a crawler walking
+every document does not keep them all in memory.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,8 +65,48 @@ class Document:
         return graph
 
 
+DOCUMENT_CACHE_ENTRIES = 2048
+"""Most per-document values (descriptions, graphs, bodies) kept per store version."""
+
+PER_DOCUMENT = ("description", "graph", "body")
+"""Keys whose number grows with the dataset: kept in a bounded cache, not for ever."""
+
+
+class RecentlyUsed:
+    """A bounded, thread-safe map that drops the least recently used value first."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        """The value of ``key``, made by ``make()`` unless it is held (two makers may race:
+        same value)."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = make()
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+
 def cached(store: Store, key: tuple[str, ...], make: Callable[[], Any]) -> Any:
-    """``make()``, remembered in the store (so a reload starts afresh)."""
+    """``make()``, remembered in the store (so a reload starts afresh); per-document values
+    only while they are among the ``DOCUMENT_CACHE_ENTRIES`` most recently used."""
+    if key[0] in PER_DOCUMENT:
+        recent: RecentlyUsed = store.cached(
+            "render|recent", lambda: RecentlyUsed(DOCUMENT_CACHE_ENTRIES)
+        )
+        return recent.get(key, make)
     return store.cached("render|" + "|".join(key), make)
 
 
