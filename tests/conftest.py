@@ -15,11 +15,30 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 
 from clusterld.web.app import create_app
 
 TESTS = Path(__file__).parent
 FIXTURES = TESTS / "data"
+
+# Property-based tests (tests/test_properties.py): a short, repeatable run by default; a long
+# one on demand with HYPOTHESIS_PROFILE=nightly (see the README).  Time is bounded by the tests
+# themselves, not by hypothesis's deadline, which a shared machine would trip at random.
+_SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+settings.register_profile(
+    "ci",
+    max_examples=30,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=False,
+    suppress_health_check=_SLOW,
+)
+settings.register_profile(
+    "nightly", max_examples=2000, deadline=None, print_blob=True, suppress_health_check=_SLOW
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -98,7 +98,12 @@ def test_a_restricted_report_keeps_only_its_focus_node() -> None:
     full = ValidationReport(False, graph, "", tuple(results))
     # just enough of a Store: data, shapes, IRIs, the report and the per-version cache
     store = SimpleNamespace(
-        report=full, iris=IRIScheme(BASE), data=Graph(), shapes=Graph(), cached=compute_now
+        report=full,
+        iris=IRIScheme(BASE),
+        data=Graph(),
+        shapes=Graph(),
+        cached=compute_now,
+        recent=compute_now,
     )
     found = focus_report(store, a)  # type: ignore[arg-type]
     assert not found.conforms

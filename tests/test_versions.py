@@ -162,7 +162,7 @@ def test_a_crash_while_writing_leaves_the_current_version(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(publishing, "write_dumps", crash)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(publishing.PublishFailed, match="No space left"):
         publish(settings_for(data), root)
 
     assert versions.current(root) == first.resolve()

@@ -46,6 +46,12 @@ def rdf_files(paths: Iterable[Path]) -> list[Path]:
             inside = sorted(p for p in path.rglob("*") if p.suffix.lower() in FORMAT_BY_SUFFIX)
             if not inside:
                 raise InputError(f"{path}: no RDF files in this folder (looked for {extensions})")
+            for item in inside:
+                # A folder, a dangling link or a FIFO named like an RDF file is a mistake
+                # (a FIFO would block the reader for ever): refuse it, naming it.
+                if not item.is_file():
+                    kind = "a folder" if item.is_dir() else "not a regular file"
+                    raise InputError(f"{item}: {kind}, but named like an RDF file")
             found.extend(inside)
         elif path.is_file():
             if path.suffix.lower() not in FORMAT_BY_SUFFIX:
@@ -177,6 +183,11 @@ def parse_text(
             "the document ends in the middle of a statement: is its final '.' missing?",
             line=text.count("\n") + (0 if text.endswith("\n") else 1),
         ) from None
+    except AssertionError as error:
+        if rdf_format != "turtle" or "Quote expected" not in str(error):
+            raise RDFSyntaxError(source, f"not valid {rdf_format}: {error}") from None
+        # rdflib asserts on a string left open at the end (a file written half-way)
+        raise _open_string_error(text, source) from None
     except json.JSONDecodeError as error:
         raise _json_error(error, source) from None
     except SAXParseException as error:
@@ -230,6 +241,16 @@ def _invalid_iri(iri: str, text: str, source: str) -> RDFSyntaxError:
     if offset < 0:
         return RDFSyntaxError(source, message)
     line, column = _position(text, offset)
+    return RDFSyntaxError(source, message, line=line, column=column)
+
+
+def _open_string_error(text: str, source: str) -> RDFSyntaxError:
+    """A Turtle document that ends inside a string: located at the last quote that opens one."""
+    quote = max(text.rfind('"'), text.rfind("'"))
+    message = "the document ends inside a string: is it complete (a closing quote missing)?"
+    if quote < 0:
+        return RDFSyntaxError(source, message)
+    line, column = _position(text, quote)
     return RDFSyntaxError(source, message, line=line, column=column)
 
 

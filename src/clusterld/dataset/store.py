@@ -34,8 +34,37 @@ T = TypeVar("T")
 REQUEST_KEY = "clusterld_store"
 
 PARTS = ("data", "ontology", "shapes", "metadata")
-CACHE_ENTRIES = 20_000
-"""Values a version remembers (documents in each format, descriptions, pages)."""
+RECENT_ENTRIES = 4096
+"""Values of single resources a version remembers (descriptions, graphs, bodies, reports)."""
+
+
+class RecentlyUsed:
+    """A bounded, thread-safe map that drops the least recently used value first."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        """The value of ``key``, made by ``make()`` unless it is held (two makers may race:
+        same value)."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = make()
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+
 UNION = URIRef("urn:x-clusterld:union")
 """The name of the rdflib view that merges data, ontology and shapes (never in the store)."""
 """The named graphs of a version; the default graph is their RDF merge."""
@@ -74,27 +103,27 @@ class Store:
     folder: Path
     manifest: Manifest
     oxigraph: OxStore = field(repr=False)
-    _cache: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _cache: dict[Hashable, Any] = field(default_factory=dict, repr=False)
 
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()`` once per version: the store is immutable, so its results are too.
 
-        A reload opens a new store, so nothing computed for an old version is ever served
-        with a new one.  Two concurrent first calls may both compute: same result.  The
-        cache keeps the ``CACHE_ENTRIES`` most recently used values: at a million triples,
-        remembering every document ever asked for would grow without bound.
+        For values of the whole version (metadata, the sitemap); values of one resource go
+        through :meth:`recent`, which forgets the least recently used.  A reload opens a new
+        store, so nothing computed for an old version is ever served with a new one.  Two
+        concurrent first calls may both compute: same result.
         """
-        with self._lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                found: T = self._cache[key]
-                return found
-        value = compute()
-        with self._lock:
-            self._cache[key] = value
-            while len(self._cache) > CACHE_ENTRIES:
-                self._cache.popitem(last=False)
+        if key not in self._cache:
+            self._cache[key] = compute()
+        value: T = self._cache[key]
+        return value
+
+    def recent(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()`` remembered while among the ``RECENT_ENTRIES`` most recently used:
+        at a million triples, keeping every document ever asked for would grow without
+        bound."""
+        recently: RecentlyUsed = self.cached("store|recent", lambda: RecentlyUsed(RECENT_ENTRIES))
+        value: T = recently.get(key, compute)
         return value
 
     @property

@@ -48,6 +48,7 @@ from clusterld.dataset.store import (
     open_version,
 )
 from clusterld.dataset.terms import in_memory, to_ox, view
+from clusterld.errors import ClusterLDError, InputError
 from clusterld.metadata import metadata_graph
 from clusterld.metadata.common import Profile
 from clusterld.metadata.dumps import PARTS, write_dumps
@@ -74,7 +75,10 @@ def content_key(settings: Mapping[str, Any]) -> str:
     for part, key in INPUTS:
         for path in rdf_files(Path(p) for p in settings[key]):
             digest.update(f"\n{part} {path.suffix.lower()} ".encode())
-            digest.update(_file_hash(path).encode())
+            try:
+                digest.update(_file_hash(path).encode())
+            except OSError as error:  # gone or unreadable since it was listed
+                raise InputError(f"{path}: cannot be read ({error.strerror})") from None
     return digest.hexdigest()[:16]
 
 
@@ -130,22 +134,42 @@ def publish(
     :return: the folder of the (new or reused) version.
     :raises InvalidDataError: the data does not conform (nothing is written).
     :raises clusterld.errors.InputError: a file cannot be read or parsed.
+    :raises PublishFailed: the version could not be written (disk full, folder not writable);
+        its staging folder is removed and the current version stays current.
     """
     progress = progress or Progress()
     with progress.phase("key"):
         version = content_key(settings)
-    with versions.publish_lock(root):
-        folder = versions.version_dir(root, version)
-        if versions.is_complete(folder):
-            log.info("Version %s is already published in %s", version, root)
-        else:
-            with versions.staging(root, version) as staging:
-                _write_version(settings, staging, version, progress)
-        if make_current and versions.current(root) != folder.resolve():
-            versions.make_current(root, folder)
-            log.info("Version %s is now current in %s", version, root)
-        versions.prune(root)
+    failed: str | None = None
+    try:
+        with versions.publish_lock(root):
+            folder = versions.version_dir(root, version)
+            if versions.is_complete(folder):
+                log.info("Version %s is already published in %s", version, root)
+            else:
+                with versions.staging(root, version) as staging:
+                    _write_version(settings, staging, version, progress)
+            if make_current and versions.current(root) != folder.resolve():
+                versions.make_current(root, folder)
+                log.info("Version %s is now current in %s", version, root)
+            versions.prune(root)
+    except OSError as error:  # the disk is full, or the store folder cannot be written
+        failed = f"{error.strerror or error}"
+    if failed is not None:
+        # Raised outside the handler, so that nothing keeps the half-written store open.
+        raise PublishFailed(
+            f"{root}: cannot write the new version ({failed}); nothing was published and "
+            "the current version is unchanged. Free some space or fix the folder, then "
+            "publish (or reload) again."
+        )
     return folder
+
+
+class PublishFailed(ClusterLDError):
+    """Writing a version failed (disk full, folder not writable); nothing was published."""
+
+    status = 503
+    title = "Publishing failed"
 
 
 def _write_version(

@@ -57,6 +57,11 @@ class WorkerOutOfMemory(WorkerFailure):
     """The worker died on reaching its memory limit (the engine aborts when it cannot allocate)."""
 
 
+class WorkerKilled(WorkerFailure):
+    """The worker was killed from outside (SIGKILL, SIGTERM: the OOM killer, an operator)
+    while it ran the query: nothing is wrong with the query, so it may be sent again."""
+
+
 class PoolBusy(Exception):
     """No worker became free in time."""
 
@@ -99,6 +104,9 @@ class Worker:
             self.kill()
             if self.process.returncode == -signal.SIGABRT:
                 raise WorkerOutOfMemory("the worker ran out of memory") from None
+            if self.process.returncode in (-signal.SIGKILL, -signal.SIGTERM):
+                name = signal.Signals(-self.process.returncode).name
+                raise WorkerKilled(f"the worker process was stopped by {name}") from None
             raise WorkerFailure(f"the worker process stopped: {error}") from None
         if reply_kind == "error":
             raise WorkerError(reply)

@@ -32,6 +32,7 @@ from clusterld.sparql.errors import (
 from clusterld.sparql.pool import (
     PoolBusy,
     WorkerFailure,
+    WorkerKilled,
     WorkerOutOfMemory,
     WorkerPool,
     WorkerTimeout,
@@ -240,6 +241,11 @@ class SparqlService:
             raise QueryUnavailable(
                 f"The query was stopped: it needed more than {self.limits.worker_memory} MB of "
                 "memory, the limit of this endpoint (SPARQL_WORKER_MEMORY). Make it more selective."
+            ) from None
+        except WorkerKilled as error:
+            raise QueryUnavailable(
+                f"The query was stopped: {error} while running it (not because of the query); "
+                "it has been replaced. Try again."
             ) from None
         except PoolBusy:
             raise QueryUnavailable(

@@ -194,7 +194,7 @@ def focus_conforms(store: Store, node: URIRef) -> bool:
 
 def focus_report(store: Store, node: URIRef) -> FocusReport:
     """The store's report (computed when the version was loaded) for one focus node."""
-    return store.cached(f"validation:focus:{node}", lambda: _focus_report(store, node))
+    return store.recent(f"validation:focus:{node}", lambda: _focus_report(store, node))
 
 
 def _focus_report(store: Store, node: URIRef) -> FocusReport:

@@ -4,7 +4,8 @@ Every document answers in Turtle, JSON-LD, N-Triples, RDF/XML and HTML, with ``V
 ``Link: rel="alternate"`` to each other format, ``Content-Location`` when negotiated,
 ``ETag``/``Last-Modified`` from the store's version (``304`` on a conditional request) and
 ``Access-Control-Allow-Origin: *`` (app-wide, see clusterld.web.cors).  Bodies are cached per store
-version.
+version: the most recently used of them (``Store.recent``), so that a crawler walking every
+document does not keep them all in memory.
 """
 
 from __future__ import annotations
@@ -68,8 +69,15 @@ class Document:
         return graph
 
 
+PER_DOCUMENT = ("description", "graph", "body")
+"""Keys whose number grows with the dataset: kept while recently used, not for ever."""
+
+
 def cached(store: Store, key: tuple[str, ...], make: Callable[[], Any]) -> Any:
-    """``make()``, remembered in the store (so a reload starts afresh)."""
+    """``make()``, remembered in the store (so a reload starts afresh); per-document values
+    only while they are recently used (:meth:`Store.recent`)."""
+    if key[0] in PER_DOCUMENT:
+        return store.recent(("render", *key), make)
     return store.cached("render|" + "|".join(key), make)
 
 

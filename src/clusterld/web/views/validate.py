@@ -190,6 +190,11 @@ def error_response(
 ) -> Response:
     """An error as JSON, as the form page (after a form POST), as HTML, or as plain text."""
     error = {"status": status, "title": title, "detail": detail, "line": line, "column": column}
+    if request.method == "POST":
+        try:
+            request.form  # noqa: B018  (read now: the page below shows the form again)
+        except RequestEntityTooLarge:  # a form over the limit, refused for another reason first
+            refuse_form()
     fmt = error_format()
     if fmt is JSON_SUMMARY:
         response = jsonify(error)
