@@ -389,7 +389,8 @@ def test_valid_host_headers_are_served(app: Flask, host: str) -> None:
 
 @pytest.fixture(scope="module")
 def sparql(make_app: Callable[..., Flask]) -> Iterator[Flask]:
-    with sparql_app(make_app, workers=1, timeout=10) as app:
+    # No answer cache: these tests need each query to reach a worker.
+    with sparql_app(make_app, workers=1, timeout=10, cache_mb=0) as app:
         with app.app_context():
             get_service(app).warm_up(get_store())
         yield app

@@ -171,7 +171,24 @@ def publish_command(store: Path, base_uri: str, data_paths: tuple[Path, ...]) ->
     type=click.Path(path_type=Path, file_okay=False),
     help="Serve the current version of a store written by 'clusterld publish' (read-only).",
 )
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Per process."
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes (gunicorn when more than 1; needs --store). About one per core.",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(("text", "json")),
+    default="text",
+    show_default=True,
+    help="Log lines as text, or as one JSON object a line.",
+)
+@click.option("--log-health", is_flag=True, help="Log /healthz and /readyz requests too.")
 def serve_command(
     host: str,
     port: int,
@@ -179,16 +196,27 @@ def serve_command(
     data_paths: tuple[Path, ...],
     store: Path | None,
     threads: int,
+    workers: int,
+    log_format: str,
+    log_health: bool,
 ) -> None:
     """Serve the dataset as Linked Data (the shipped dataset when given no arguments).
 
     Without --store, the data is published first into a cache (reused while it is
     unchanged); invalid data is never served (exit 1, with the report).  With --store, the
     store's current version is served and SIGHUP switches to the newest one.  Stops
-    cleanly on Ctrl-C or SIGTERM.
+    cleanly on Ctrl-C or SIGTERM (with --workers, requests in flight finish first).
+
+    Production: clusterld publish --store DIR, then clusterld serve --store DIR --workers N
+    behind nginx (clusterld nginx-config).
     """
     from clusterld.web.server import run_server
 
+    if workers > 1 and store is None:
+        raise click.UsageError(
+            "--workers needs --store: publish the data once (clusterld publish --store DIR), "
+            "then every worker serves that store's current version"
+        )
     if store is not None:
         if data_paths:
             raise click.UsageError("--data and --store exclude each other: publish the data first")
@@ -197,7 +225,16 @@ def serve_command(
             overrides["BASE_URI"] = base_uri
     else:
         overrides = _overrides(base_uri or _listen_base(host, port), data_paths)
-    sys.exit(run_server(overrides, host=host, port=port, threads=threads))
+    code = run_server(
+        overrides,
+        host=host,
+        port=port,
+        threads=threads,
+        workers=workers,
+        log_format=log_format,
+        log_health=log_health,
+    )
+    sys.exit(code)
 
 
 @cli.command("build")
@@ -233,6 +270,46 @@ def build_command(out: Path, base_uri: str, data_paths: tuple[Path, ...]) -> Non
     click.echo(
         f"Wrote {len(site.files)} files for {len(site.negotiated)} negotiated URLs to {out}; "
         f"serve it with {out / 'nginx.conf'} (or .htaccess)."
+    )
+
+
+@cli.command("nginx-config")
+@click.option(
+    "--upstream",
+    "upstreams",
+    multiple=True,
+    default=("127.0.0.1:8080",),
+    show_default=True,
+    help="Address of a ClusterLD server (repeatable: several hosts).",
+)
+@click.option("--listen", default="80", show_default=True, help="nginx's listen address.")
+@click.option("--server-name", default="_", show_default=True, help="nginx's server_name.")
+@click.option(
+    "--base-uri",
+    help="Public base IRI, for its path (default: BASE_URI, else the site root).",
+)
+@click.option(
+    "--run-dir",
+    default="/tmp/clusterld-nginx-proxy",
+    show_default=True,
+    help="Folder for nginx's pid file and temporary files.",
+)
+def nginx_config_command(
+    upstreams: tuple[str, ...], listen: str, server_name: str, base_uri: str | None, run_dir: str
+) -> None:
+    """Print an nginx configuration that proxies to a live ClusterLD (clusterld serve).
+
+    Timeouts and size limits follow the settings (CLUSTERLD_SPARQL_TIMEOUT, ...), so set the
+    same environment as the server's when generating it.
+    """
+    from clusterld.publishing.server_config import nginx_proxy_config
+
+    settings = config.load({"BASE_URI": base_uri} if base_uri else None)
+    click.echo(
+        nginx_proxy_config(
+            settings, upstreams=upstreams, listen=listen, server_name=server_name, run_dir=run_dir
+        ),
+        nl=False,
     )
 
 

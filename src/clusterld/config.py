@@ -79,6 +79,12 @@ SETTINGS: tuple[Setting, ...] = (
         False,
         "Let SPARQL queries call other endpoints with SERVICE (off: no outbound requests).",
     ),
+    Setting(
+        "SPARQL_CACHE_MB",
+        64,
+        "Megabytes of SPARQL answers each server process keeps for repeated queries, per data "
+        "version (0: off).",
+    ),
     Setting("SPARQL_WORKERS", 2, "Worker processes that run SPARQL queries, each with the data."),
     Setting(
         "SPARQL_WORKER_MEMORY",
@@ -124,6 +130,17 @@ SETTINGS: tuple[Setting, ...] = (
         "Most triples in a document POST /validate checks; a larger one gets 413.",
     ),
 )
+
+
+REQUEST_GRACE = 5.0
+"""Seconds a request may take besides its SPARQL time (reading, answering, a new worker)."""
+
+
+def request_timeout(settings: Mapping[str, Any]) -> float:
+    """Seconds the HTTP servers (gunicorn, nginx) give one request: a query may wait up to
+    ``SPARQL_TIMEOUT`` for a free worker and then run up to ``SPARQL_TIMEOUT``, so twice that
+    and a margin; shorter, a front server would cut answers the endpoint still gives."""
+    return 2 * float(settings["SPARQL_TIMEOUT"]) + REQUEST_GRACE
 
 
 def defaults() -> dict[str, Any]:

@@ -14,12 +14,16 @@ names, in our order of preference, wins); for exact negotiation run ``clusterld 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 
+from clusterld.config import request_timeout
 from clusterld.formats import DOCUMENT_ALIASES, DOCUMENT_FORMATS, HTML, RDF_FORMATS, Format
 
 OTHER_TYPES: dict[str, str] = {
@@ -63,9 +67,43 @@ def nginx_config(*, root: str, docroot: Path, port: int = 8080) -> str:
     )
 
 
-@cache
+def nginx_proxy_config(
+    settings: Mapping[str, Any],
+    *,
+    upstreams: Sequence[str],
+    listen: str,
+    server_name: str = "_",
+    run_dir: str = "/tmp/clusterld-nginx-proxy",
+    backend_keepalive: int = 75,
+) -> str:
+    """A complete ``nginx.conf`` proxying to live ClusterLD servers (``host:port`` each).
+
+    Its limits follow the settings, so nginx never cuts what ClusterLD would answer: the read
+    timeout is :func:`clusterld.config.request_timeout`, the body limit a little above
+    ``VALIDATE_MAX_BYTES`` (ClusterLD answers 413 itself, with advice), the request line
+    room for a query of ``SPARQL_MAX_QUERY_LENGTH`` characters, URL-encoded.
+    """
+    max_query = int(settings["SPARQL_MAX_QUERY_LENGTH"])
+    return _template("nginx-proxy.conf.in").render(
+        upstreams=upstreams,
+        listen=listen,
+        server_name=server_name,
+        run_dir=run_dir,
+        root=urlsplit(str(settings.get("BASE_URI") or "/")).path.rstrip("/"),
+        timeout=int(request_timeout(settings) + 0.999),
+        max_body=f"{int(settings['VALIDATE_MAX_BYTES']) // 1024 + 64}k",
+        max_request_line=f"{max(8, (3 * max_query + 2048) // 1024 + 1)}k",
+        backend_keepalive=backend_keepalive,
+    )
+
+
 def _nginx_template() -> jinja2.Template:
-    """``nginx.conf.in``, shipped in this package.
+    return _template("nginx.conf.in")
+
+
+@cache
+def _template(name: str) -> jinja2.Template:
+    """A configuration template shipped in this package (``nginx.conf.in``, ...).
 
     Jinja2 rather than ``string.Template``: nginx's own ``$variables`` would each need
     escaping as ``$$`` there, while Jinja2's ``{{ }}`` never occurs in an nginx config, and
@@ -78,7 +116,7 @@ def _nginx_template() -> jinja2.Template:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    template = resources.files("clusterld.publishing") / "nginx.conf.in"
+    template = resources.files("clusterld.publishing") / name
     return environment.from_string(template.read_text(encoding="utf-8"))
 
 

@@ -152,6 +152,7 @@ def _describe_limits(graph: Graph, node: URIRef, here: Namespace, service: Sparq
         ("maxResultRows", Literal(limits.max_rows)),
         ("maxQueryLength", Literal(limits.max_query_length)),
         ("workerMemory", Literal(limits.worker_memory)),
+        ("resultCache", Literal(limits.cache_mb, datatype=XSD.decimal)),
     )
     for name, value in values:
         graph.add((node, here[name], value))
@@ -177,6 +178,24 @@ def _describe_limits(graph: Graph, node: URIRef, here: Namespace, service: Sparq
         f"{limits.timeout:g} с (затем 503); ответ содержит не более {limits.max_rows} строк или "
         f"триплетов (усечённый ответ несёт заголовок X-SPARQL-MaxRows); длина запроса — не более "
         f"{limits.max_query_length} символов; запросы SERVICE {federated_ru}.", lang="ru",
+    )))  # fmt: skip
+    graph.add((node, RDFS.comment, Literal(
+        "Caching: a GET answer carries an ETag made from the data version, the normalised "
+        "query, the result format, the dataset named and these limits, and Cache-Control: "
+        "public, max-age=300, so shared caches may keep it and revalidate it; the ETag holds "
+        "until a new version is published, and If-None-Match gets 304 without running the "
+        "query. POST answers are Cache-Control: private. Repeated queries are answered from "
+        f"a cache of {limits.cache_mb:g} MB per server process (0: none), emptied on each new "
+        "version.", lang="en",
+    )))  # fmt: skip
+    graph.add((node, RDFS.comment, Literal(
+        "Кэширование: ответ на GET несёт ETag, вычисленный по версии данных, нормализованному "
+        "запросу, формату ответа, указанному набору данных и этим ограничениям, и "
+        "Cache-Control: public, max-age=300 — общие кэши могут хранить его и перепроверять; "
+        "ETag действителен до публикации новой версии, If-None-Match даёт 304 без выполнения "
+        "запроса. Ответы на POST помечены Cache-Control: private. Повторные запросы "
+        f"отвечаются из кэша в {limits.cache_mb:g} МБ на процесс сервера (0 — без кэша), "
+        "который очищается с каждой новой версией.", lang="ru",
     )))  # fmt: skip
 
 
@@ -212,6 +231,15 @@ LIMIT_TERMS: dict[str, tuple[URIRef, str, str, str, str]] = {
         "and answered with 503.",
         "Сколько мегабайт памяти может занять запрос (0 — без ограничения); запрос, которому "
         "нужно больше, останавливается, ответ 503.",
+    ),
+    "resultCache": (
+        XSD.decimal,
+        "answer cache size",
+        "размер кэша ответов",
+        "Megabytes of answers each server process keeps for repeated queries, per data "
+        "version (0: no cache).",
+        "Сколько мегабайт ответов хранит каждый процесс сервера для повторных запросов, для "
+        "одной версии данных (0 — без кэша).",
     ),
 }
 

@@ -198,6 +198,12 @@ class WorkerPool:
         return answer
 
     @property
+    def loaded_count(self) -> int:
+        """Live workers that hold a dataset (idle or answering): none while starting."""
+        with self._lock:
+            return sum(1 for w in self._workers if w.alive and w.version is not None)
+
+    @property
     def idle_count(self) -> int:
         """Workers started, loaded and waiting for a query."""
         return self._idle.qsize()

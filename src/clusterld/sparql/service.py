@@ -9,6 +9,7 @@ first use, so that applications which never see a query never start a worker.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable, Mapping
 from contextlib import suppress
@@ -18,9 +19,11 @@ from typing import Any
 from flask import Flask, current_app
 from rdflib import Graph
 
+from clusterld import __version__
 from clusterld.dataset.store import Store, get_holder
 from clusterld.errors import ConfigError, NotAcceptable
 from clusterld.formats import SPARQL_JSON, Format
+from clusterld.sparql.cache import ResultCache
 from clusterld.sparql.engine import QueryJob, QueryProblem, Snapshot
 from clusterld.sparql.errors import (
     QueryFailed,
@@ -39,7 +42,7 @@ from clusterld.sparql.pool import (
 )
 from clusterld.sparql.protocol import READ_ONLY, Operation, choose_format
 from clusterld.sparql.results import Rendered
-from clusterld.sparql.syntax import scan
+from clusterld.sparql.syntax import normalise, scan
 
 EXTENSION_KEY = "clusterld.sparql"
 GRAPH_SOURCE_KEY = "clusterld.sparql.graphs"
@@ -63,6 +66,8 @@ class Limits:
     """Deepest nesting of ``{``, ``(`` and ``[`` accepted; deeper would crash the engine."""
     max_bytes: int = 64 * 1024 * 1024
     """Largest answer sent, in bytes; a larger one is refused (503)."""
+    cache_mb: float = 64
+    """Megabytes of answers each server process keeps for repeated queries (0: no cache)."""
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> Limits:
@@ -80,6 +85,7 @@ class Limits:
                 worker_memory=int(settings.get("SPARQL_WORKER_MEMORY", cls.worker_memory)),
                 max_nesting=int(settings.get("SPARQL_MAX_NESTING", cls.max_nesting)),
                 max_bytes=int(settings.get("SPARQL_MAX_BYTES", cls.max_bytes)),
+                cache_mb=float(settings.get("SPARQL_CACHE_MB", cls.cache_mb)),
             )
         except (TypeError, ValueError) as error:
             raise ConfigError(f"A SPARQL_* setting has an unusable value: {error}") from None
@@ -91,10 +97,10 @@ class Limits:
             limits.max_nesting,
             limits.max_bytes,
         )
-        if min(numbers) <= 0 or limits.worker_memory < 0:
+        if min(numbers) <= 0 or limits.worker_memory < 0 or limits.cache_mb < 0:
             raise ConfigError(
                 "SPARQL_TIMEOUT, _MAX_ROWS, _MAX_QUERY_LENGTH, _WORKERS, _MAX_NESTING and "
-                "_MAX_BYTES must be > 0, SPARQL_WORKER_MEMORY >= 0 (0: no limit)"
+                "_MAX_BYTES must be > 0, SPARQL_WORKER_MEMORY and SPARQL_CACHE_MB >= 0 (0: none)"
             )
         return limits
 
@@ -124,6 +130,20 @@ class Answer:
     rendered: Rendered
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A query accepted and ready to run: the job, its answer's format, and its key.
+
+    ``key`` names the answer: a hash of the data version, the version of ClusterLD, the
+    normalised query, the format, the dataset the request names, the base IRI and the limits.
+    The same key means the same bytes, so it is the answer's ``ETag`` and its cache key.
+    """
+
+    job: QueryJob
+    format: Format
+    key: str
+
+
 class SparqlService:
     """Runs queries for one application; holds its worker pool and per-version caches."""
 
@@ -137,6 +157,7 @@ class SparqlService:
         )
         self._lock = threading.Lock()
         self._cache: dict[tuple[str, str], Any] = {}
+        self.results = ResultCache(int(limits.cache_mb * 1024 * 1024))
 
     def graphs(self, store: Store) -> Mapping[str, Graph]:
         """The named graphs that queries see (the default graph is their union)."""
@@ -172,13 +193,22 @@ class SparqlService:
     def answer(
         self, store: Store, operation: Operation, *, accept: str | None, base_iri: str
     ) -> Answer:
-        """Run a query and serialise its answer in the negotiated format.
+        """Run a query (or find its answer in the cache) in the negotiated format.
+
+        :raises: as :meth:`prepare` and :meth:`respond`.
+        """
+        return self.respond(store, self.prepare(store, operation, accept=accept, base_iri=base_iri))
+
+    def prepare(
+        self, store: Store, operation: Operation, *, accept: str | None, base_iri: str
+    ) -> Prepared:
+        """Check a query and choose its answer's format, without running it.
 
         :raises QueryRefused: an update, or ``SERVICE`` while federated query is off.
         :raises NotAcceptable: no format of this query form matches the request (and the
             query parses: a malformed one is a :class:`QuerySyntaxError` whatever the request
             accepts).
-        :raises QuerySyntaxError, QueryFailed, QueryUnavailable: see :mod:`.errors`.
+        :raises QuerySyntaxError, QueryTooDeep: see :mod:`.errors`.
         """
         assert operation.query is not None
         shape = scan(operation.query)
@@ -216,7 +246,34 @@ class SparqlService:
             except NotAcceptable:
                 self.check_syntax(store, job)  # a malformed query is 400 whatever the Accept
                 raise
-        return Answer(fmt, self.run(store, replace(job, media_type=fmt.media_type)))
+        job = replace(job, media_type=fmt.media_type)
+        return Prepared(job, fmt, self.answer_key(store, job))
+
+    def answer_key(self, store: Store, job: QueryJob) -> str:
+        """What decides the bytes of ``job``'s answer, hashed (see :class:`Prepared`)."""
+        limits = self.limits
+        parts = (
+            store.version,
+            __version__,
+            job.media_type,
+            job.base_iri,
+            repr(job.default_graphs),
+            repr(job.named_graphs),
+            f"{limits.max_rows} {limits.max_bytes} {limits.timeout:g}",
+            normalise(job.query),
+        )
+        return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()[:32]
+
+    def respond(self, store: Store, prepared: Prepared) -> Answer:
+        """The answer to a prepared query: from the cache, else run (and then cached).
+
+        :raises QuerySyntaxError, QueryFailed, QueryUnavailable: see :mod:`.errors`.
+        """
+        rendered = self.results.get(store.version, prepared.key)
+        if rendered is None:
+            rendered = self.run(store, prepared.job)
+            self.results.put(store.version, prepared.key, rendered)
+        return Answer(prepared.format, rendered)
 
     def check_syntax(self, store: Store, job: QueryJob) -> None:
         """Parse ``job``'s query in a worker without running it on the data.
@@ -265,6 +322,10 @@ class SparqlService:
                 )
             raise QueryFailed(f"The query could not be evaluated: {outcome.message}")
         return outcome
+
+    def ready_workers(self) -> int:
+        """Query workers started and holding a version: ready to answer at once."""
+        return self.pool.loaded_count
 
     def warm_up(self, store: Store) -> None:
         """Start all workers now, in the background, with ``store`` loaded."""

@@ -118,3 +118,23 @@ def scan(text: str) -> QueryShape:
 def _first_operation_keyword(words: list[str]) -> str | None:
     """The first keyword after the prologue (``BASE`` and ``PREFIX`` declarations)."""
     return next((word for word in words if word not in ("BASE", "PREFIX")), None)
+
+
+def normalise(text: str) -> str:
+    """The query with comments dropped and each run of whitespace (and comments) between two
+    tokens written as one space; tokens themselves, strings included, are kept as they are.
+
+    Two texts with the same normal form are the same query, token for token (a gap is kept
+    where there was one, so nothing that was two tokens becomes one): the result cache and the
+    ``ETag`` of an answer use it, so that re-indenting a query still finds its answer.
+    """
+    parts: list[str] = []
+    end = 0
+    for match in _TOKEN.finditer(text):
+        if match.lastgroup == "comment":
+            continue
+        if parts and match.start() > end:
+            parts.append(" ")
+        parts.append(match.group())
+        end = match.end()
+    return "".join(parts)

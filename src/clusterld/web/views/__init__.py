@@ -7,8 +7,9 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint of ClusterLD on ``app``."""
-    from clusterld.web.views import home, resources, sparql, validate
+    from clusterld.web.views import health, home, resources, sparql, validate
 
+    app.register_blueprint(health.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(resources.bp)

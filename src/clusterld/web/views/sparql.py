@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, request, url_for
+from werkzeug.http import is_resource_modified
 
 from clusterld.dataset.store import Store, get_store
 from clusterld.sparql import description
 from clusterld.sparql.protocol import read_operation
-from clusterld.sparql.service import Answer, get_service
+from clusterld.sparql.service import Answer, Prepared, get_service
 from clusterld.web.pages import sparql as pages
 from clusterld.web.proxy import public_iri
 
 bp = Blueprint("sparql", __name__)
 
 MAX_ROWS_HEADER = "X-SPARQL-MaxRows"
+SHARED_CACHE = "public, max-age=300"
+"""GET answers: any cache may keep one five minutes, then revalidate it by ``ETag`` (which
+stays valid until the next version is published); the same as documents."""
+PRIVATE_CACHE = "private"
+"""POST answers: the client may keep them, shared caches must not (RFC 9111 §5.2.2.7)."""
 
 
 @bp.route("/sparql", methods=["GET", "POST", "OPTIONS"])
@@ -25,10 +31,29 @@ def query() -> Response:
     operation = read_operation(request, max_length=service.limits.max_query_length)
     if operation.query is None:
         return describe(store, operation.formats)
-    answer = service.answer(
+    prepared = service.prepare(
         store, operation, accept=request.headers.get("Accept"), base_iri=endpoint_iri(store)
     )
-    return answer_response(answer)
+    if request.method == "POST":
+        response = answer_response(service.respond(store, prepared))
+        response.headers["Cache-Control"] = PRIVATE_CACHE
+        return response
+    if not is_resource_modified(
+        request.environ, etag=prepared.key, last_modified=store.loaded_at.replace(microsecond=0)
+    ):  # the client has this answer: 304, without running the query
+        response = Response(status=304)
+    else:
+        response = answer_response(service.respond(store, prepared))
+    add_validators(response, store, prepared)
+    return response
+
+
+def add_validators(response: Response, store: Store, prepared: Prepared) -> None:
+    """``ETag`` (the answer's key), ``Last-Modified`` (the version) and ``Cache-Control``."""
+    response.set_etag(prepared.key)
+    response.last_modified = store.loaded_at.replace(microsecond=0)
+    response.headers["Cache-Control"] = SHARED_CACHE
+    response.vary.add("Accept")
 
 
 def describe(store: Store, format_parameters: tuple[str, ...]) -> Response:
