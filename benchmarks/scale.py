@@ -38,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -243,19 +244,28 @@ def _construct_path(iri: str) -> str:
 
 
 def _latency(endpoint: str, query: str) -> float:
-    """Median seconds of 5 requests after one warm-up (JSON results)."""
+    """Median seconds of 5 requests after one warm-up (JSON results); infinite when the
+    server refuses to answer (a query stopped at ClusterLD's timeout is a 503)."""
     url = f"{endpoint}?{urllib.parse.urlencode({'query': query})}"
     headers = {"Accept": "application/sparql-results+json"}
-    seconds_for(url, headers)
-    return statistics.median(seconds_for(url, headers) for _ in range(5))
+    try:
+        seconds_for(url, headers)
+        return statistics.median(seconds_for(url, headers) for _ in range(5))
+    except urllib.error.HTTPError as error:
+        print(f"warning: {endpoint}: {error.code} for a query; counted as not answered")
+        return float("inf")
 
 
 def rows(endpoint: str, query: str) -> int:
-    """How many rows (or the boolean, as 0/1) a query answers: both servers must agree."""
+    """How many rows (or the boolean, as 0/1) a query answers: both servers must agree
+    (-1: no answer)."""
     url = f"{endpoint}?{urllib.parse.urlencode({'query': query})}"
     request = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
-    with urllib.request.urlopen(request, timeout=600) as answer:
-        result = json.load(answer)
+    try:
+        with urllib.request.urlopen(request, timeout=600) as answer:
+            result = json.load(answer)
+    except urllib.error.HTTPError:
+        return -1
     return int(result["boolean"]) if "boolean" in result else len(result["results"]["bindings"])
 
 
@@ -343,8 +353,10 @@ def main() -> int:
     work = args.work or Path(tempfile.mkdtemp(prefix="clusterld-scale-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"{os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.1f}; work in {work}")
-    results = [measure(int(size), args, work) for size in args.sizes.split(",")]
-    checks = [check for found in results for check in report(found)]
+    checks = []
+    for size in args.sizes.split(","):  # each size reported as soon as it is measured
+        checks += report(measure(int(size), args, work))
+        sys.stdout.flush()
     print("\n| goal | met | measured |\n| --- | --- | --- |")
     for goal, met, figures in checks:
         print(f"| {goal} | {'met' if met else '**missed**'} | {figures} |")
