@@ -1,10 +1,11 @@
 """Downloadable dumps of the dataset: deterministic bytes, checksums, once per version.
 
 Harvesters download a dump, compare its checksum with the one the catalog announces and load
-it, so the bytes of one version must never change: graphs are written in a canonical order
-(blank nodes relabelled canonically, triples inserted sorted into an order-preserving store,
-N-Triples lines sorted, JSON-LD arrays sorted, gzip without a timestamp) and are computed
-once per :class:`~clusterld.dataset.store.Store` and cached on it.  No Flask here.
+it, so the bytes of one version must never change: every dump is written once, when the
+version is published (:func:`write_dumps`: sorted N-Triples, the other formats streamed from
+them by Oxigraph, gzip without a timestamp), and served from its file with the size and
+checksums the manifest records.  :func:`canonical_graph` gives documents with blank nodes the
+same bytes in every process.  No Flask here.
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ import gzip
 import hashlib
 import heapq
 import itertools
-import json
 import shutil
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pyoxigraph import NamedNode, RdfFormat, parse, serialize
 from pyoxigraph import Store as OxStore
@@ -28,7 +28,7 @@ from rdflib.compare import to_canonical_graph
 
 from clusterld.dataset.store import Store
 from clusterld.dataset.versions import DumpEntry
-from clusterld.formats import JSON_LD, N_TRIPLES, RDF_FORMATS, Format
+from clusterld.formats import N_TRIPLES, RDF_FORMATS, Format
 
 OX_FORMATS = {
     "turtle": RdfFormat.TURTLE,
@@ -224,30 +224,3 @@ def canonical_graph(graph: Graph, store: Store) -> Graph:
     for triple in sorted(source, key=lambda t: tuple(term.n3() for term in t)):
         ordered.add(triple)
     return ordered
-
-
-def serialise(graph: Graph, fmt: Format) -> bytes:
-    """UTF-8 bytes of ``graph`` in ``fmt``, deterministic for a canonical graph."""
-    if fmt == N_TRIPLES:
-        text = graph.serialize(format="nt")
-        return "".join(sorted(set(text.splitlines(keepends=True)))).encode("utf-8")
-    if fmt == JSON_LD:
-        context = {prefix: str(ns) for prefix, ns in graph.namespaces() if prefix}
-        text = graph.serialize(format="json-ld", context=context, auto_compact=True)
-        document = _sorted_json(json.loads(text))
-        return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode(
-            "utf-8"
-        )
-    return graph.serialize(format=fmt.rdflib_format or fmt.name, encoding="utf-8")
-
-
-def _sorted_json(value: Any, *, ordered: bool = False) -> Any:
-    """JSON-LD with every unordered array sorted (``@list`` arrays keep their order)."""
-    if isinstance(value, dict):
-        return {key: _sorted_json(item, ordered=key == "@list") for key, item in value.items()}
-    if isinstance(value, list):
-        items = [_sorted_json(item) for item in value]
-        if ordered:
-            return items
-        return sorted(items, key=lambda item: json.dumps(item, ensure_ascii=False, sort_keys=True))
-    return value
