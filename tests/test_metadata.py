@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections import OrderedDict
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -255,7 +254,7 @@ def test_catalog_names_themes_languages_and_place(store: Store, catalog: Graph) 
 def test_metadata_changes_with_the_version(store: Store, settings: dict[str, Any]) -> None:
     published = (store.loaded_at + timedelta(days=1)).isoformat()
     manifest = dataclasses.replace(store.manifest, published_at=published)
-    later = dataclasses.replace(store, manifest=manifest, _cache=OrderedDict())
+    later = dataclasses.replace(store, manifest=manifest)  # a new, empty cache
     before = metadata.catalog_graph(store, settings).value(
         URIRef(f"{store.base}catalog"), DCTERMS.modified
     )

@@ -255,6 +255,9 @@ class StubStore:
         prefix = f"{BASE}id/"
         self.thing_paths = tuple(sorted(str(s)[len(prefix) :] for s in graph.subjects()))
 
+    def mentions(self, iri: URIRef) -> bool:
+        return (iri, None, None) in self.union or (None, None, iri) in self.union
+
     def cached(self, key: object, compute: Callable[[], object]) -> object:
         if key not in self._cache:
             self._cache[key] = compute()

@@ -124,33 +124,40 @@ def validate_command(
     "--store",
     "store",
     required=True,
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Store folder to publish into (created if missing).",
+    help="Store folder to publish into (created if missing), or the SPARQL query endpoint "
+    "URL of a remote store (with STORE_UPDATE_URL and STORE_GSP_URL set).",
 )
 @_base_uri_option("Base IRI the dataset is published under (its IRIs are rewritten to it).")
 @_data_option("publish")
-def publish_command(store: Path, base_uri: str, data_paths: tuple[Path, ...]) -> None:
+def publish_command(store: str, base_uri: str, data_paths: tuple[Path, ...]) -> None:
     """Load, validate and write a new version of the dataset into a store, then make it
     current: servers started with --store (or sent SIGHUP) serve it.
 
     Publishing content that is already published reuses that version.  Exit 1 if the data
-    does not conform (the current version stays current), 2 on unreadable input.
+    does not conform (the current version stays current), 2 on unreadable input, 3 when a
+    remote store did not take the version (what it served stays current).
     """
+    from clusterld.dataset.endpoint import is_remote, shown
     from clusterld.dataset.store import InvalidDataError
     from clusterld.publishing.progress import Progress
     from clusterld.publishing.publish import publish
+    from clusterld.publishing.remote import publish_remote
     from clusterld.web.server import configure_logging, print_refusal
 
     configure_logging()
     settings = config.load(_overrides(base_uri, data_paths))
     try:
-        folder = publish(settings, store, progress=Progress())
+        if is_remote(store):
+            version = publish_remote({**settings, "STORE": store}, progress=Progress())
+            click.echo(f"Published version {version} in {shown(store)}; it is now current.")
+            return
+        folder = publish(settings, Path(store), progress=Progress())
     except InvalidDataError as error:
         print_refusal(error, action="nothing was published")
         sys.exit(1)
     except ClusterLDError as error:
         click.echo(f"error: {error.detail}", err=True)
-        sys.exit(2)
+        sys.exit(3 if is_remote(store) and error.status >= 500 else 2)
     except OSError as error:
         click.echo(f"error: {store}: cannot write the store ({error.strerror})", err=True)
         sys.exit(2)
@@ -168,8 +175,8 @@ def publish_command(store: Path, base_uri: str, data_paths: tuple[Path, ...]) ->
 @_data_option("serve")
 @click.option(
     "--store",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Serve the current version of a store written by 'clusterld publish' (read-only).",
+    help="Serve the current version of a store written by 'clusterld publish' (read-only): "
+    "a folder, or the SPARQL query endpoint URL of a remote store (with --base-uri).",
 )
 @click.option(
     "--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Per process."
@@ -194,7 +201,7 @@ def serve_command(
     port: int,
     base_uri: str | None,
     data_paths: tuple[Path, ...],
-    store: Path | None,
+    store: str | None,
     threads: int,
     workers: int,
     log_format: str,
@@ -220,7 +227,7 @@ def serve_command(
     if store is not None:
         if data_paths:
             raise click.UsageError("--data and --store exclude each other: publish the data first")
-        overrides: dict[str, object] = {"STORE": str(store)}
+        overrides: dict[str, object] = {"STORE": store}
         if base_uri:
             overrides["BASE_URI"] = base_uri
     else:

@@ -50,7 +50,25 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "STORE",
         None,
-        "Folder of a published store to serve (clusterld publish); unset: publish into the cache.",
+        "Folder of a published store, or the SPARQL endpoint URL of a remote one, to serve "
+        "(clusterld publish); unset: publish into the cache.",
+    ),
+    Setting(
+        "STORE_UPDATE_URL",
+        None,
+        "SPARQL 1.1 Update endpoint of a remote STORE (for clusterld publish).",
+    ),
+    Setting(
+        "STORE_GSP_URL",
+        None,
+        "Graph Store Protocol endpoint of a remote STORE (for clusterld publish).",
+    ),
+    Setting("STORE_TIMEOUT", 10, "Seconds a remote STORE may take to answer one request (504)."),
+    Setting("STORE_CONNECTIONS", 10, "Connections to a remote STORE kept open per process."),
+    Setting(
+        "STORE_REFRESH",
+        5,
+        "Seconds between checks of which version a remote STORE names current.",
     ),
     Setting(
         "CACHE_DIR",

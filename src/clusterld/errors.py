@@ -90,7 +90,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ClusterLDError)
     def handle_clusterld_error(error: ClusterLDError) -> Response:
-        return error_response(error.status, error.title, error.detail)
+        response = error_response(error.status, error.title, error.detail)
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None:  # RFC 9110 §10.2.3: when to try again
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(error: HTTPException) -> Response:

@@ -10,7 +10,9 @@ request sees one version, never a mix.
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -23,6 +25,7 @@ from flask import Flask, current_app, g, has_request_context
 from pyoxigraph import Store as OxStore
 from rdflib import Graph, URIRef
 
+from clusterld.dataset.describe import Description, describe, mentions
 from clusterld.dataset.terms import in_memory, view
 from clusterld.dataset.versions import Manifest, StoreFolderError, read_manifest, touch
 from clusterld.errors import ClusterLDError
@@ -89,21 +92,20 @@ class StoreUnavailable(ClusterLDError):
 
 @dataclass(frozen=True, eq=False)
 class Store:
-    """One published version of the dataset.
+    """One published version of the dataset, wherever its triples are.
 
-    The triples stay on disk (Oxigraph): ``data`` and ``union`` are rdflib views whose
-    lookups are quad lookups in the store, so opening costs the same at any size and every
-    process that opens the version shares it through the operating system's page cache.
-    The ontology, the shapes and the metadata are small and read into memory on first use.
-    What publishing computed (counts, statistics, dumps, the validation report) is in the
-    manifest and the version's files.
+    Two kinds: :class:`LocalStore`, a version on this machine's disk (Oxigraph), and
+    :class:`clusterld.dataset.remote.RemoteStore`, a version in the named graphs of a remote
+    SPARQL store.  Everything above this layer reads a version through this interface: rdflib
+    graphs (``data``, ``union``; lookups go to the store), the small graphs in memory
+    (``ontology``, ``shapes``, ``metadata``), and what publishing computed (``manifest``,
+    ``report``, ``thing_paths``).  ``describe`` and ``mentions`` are the hot paths of
+    documents, which a remote store answers in one query rather than one per lookup.
     """
 
     iris: IRIScheme
-    folder: Path
     manifest: Manifest
-    oxigraph: OxStore = field(repr=False)
-    _cache: dict[Hashable, Any] = field(default_factory=dict, repr=False)
+    _cache: dict[Hashable, Any] = field(default_factory=dict, repr=False, init=False)
 
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()`` once per version: the store is immutable, so its results are too.
@@ -141,51 +143,63 @@ class Store:
         """When this version was published (not when a process opened it)."""
         return datetime.fromisoformat(self.manifest.published_at)
 
-    @property
-    def oxigraph_path(self) -> Path:
-        return self.folder / "oxigraph"
-
     @cached_property
     def graph_names(self) -> dict[str, URIRef]:
         """The named graph of each part of the dataset (the default graph is their merge)."""
         return graph_names(self.base)
 
-    @cached_property
+    @property
     def data(self) -> Graph:
-        """The instance data: a view of its named graph in the store."""
-        return self._view(self.graph_names["data"])
+        """The instance data (lookups go to the store)."""
+        raise NotImplementedError
 
-    @cached_property
+    @property
     def union(self) -> Graph:
         """Data, ontology and shapes: what resource documents describe (the metadata has
         documents of its own: the catalog, the VoID)."""
-        parts = tuple(self.graph_names[part] for part in ("data", "ontology", "shapes"))
-        return view(self.oxigraph, UNION, self.iris.prefixes(), merge=parts)
+        raise NotImplementedError
 
-    @cached_property
+    @property
     def ontology(self) -> Graph:
-        return self._in_memory(self.graph_names["ontology"])
+        raise NotImplementedError
 
-    @cached_property
+    @property
     def shapes(self) -> Graph:
-        return self._in_memory(self.graph_names["shapes"])
+        raise NotImplementedError
 
-    @cached_property
+    @property
     def metadata(self) -> Graph:
         """The metadata published with the version (VoID, DCAT catalog, example queries)."""
-        return self._in_memory(self.graph_names["metadata"])
+        raise NotImplementedError
 
-    @cached_property
+    @property
     def report(self) -> ValidationReport:
         """The validation report of the data, as written when the version was published."""
-        return read_report(self.folder / "report.ttl", conforms=self.manifest.conforms)
+        raise NotImplementedError
 
-    @cached_property
+    @property
     def thing_paths(self) -> tuple[str, ...]:
         """The path of every thing ``{base}id/<path>`` in data, ontology and shapes, sorted
         (listed when the version was published)."""
-        text = (self.folder / "things.txt").read_text(encoding="utf-8")
-        return tuple(text.splitlines())
+        raise NotImplementedError
+
+    def dumps_folder(self) -> Path:
+        """Where this version's dump files are (or will be, for a remote store: written here
+        from the store on first use)."""
+        raise NotImplementedError
+
+    def describe(self, subject: URIRef, *, max_incoming: int | None) -> Description:
+        """The description of ``subject`` (see :mod:`clusterld.dataset.describe`)."""
+        return describe(self.union, subject, max_incoming=max_incoming)
+
+    def mentions(self, iri: URIRef) -> bool:
+        """Whether data, ontology or shapes have ``iri`` as a subject or an object."""
+        return mentions(self.union, iri)
+
+    def latest_version(self) -> str | None:
+        """The version its store names as current now, for stores that servers follow
+        (a remote one); ``None``: this store is not followed (SIGHUP reloads it)."""
+        return None
 
     def instance_count(self, cls: URIRef) -> int:
         """How many instances ``cls`` has in data, ontology and shapes (counted at publish)."""
@@ -209,6 +223,60 @@ class Store:
         """How many triples a part holds (from the manifest: counting costs nothing)."""
         return int(self.manifest.triples.get(part, 0))
 
+
+@dataclass(frozen=True, eq=False)
+class LocalStore(Store):
+    """A version on this machine's disk, as ``clusterld publish --store DIR`` writes it.
+
+    The triples stay on disk (Oxigraph): ``data`` and ``union`` are rdflib views whose
+    lookups are quad lookups in the store, so opening costs the same at any size and every
+    process that opens the version shares it through the operating system's page cache.
+    The ontology, the shapes and the metadata are small and read into memory on first use.
+    What publishing computed (counts, statistics, dumps, the validation report) is in the
+    manifest and the version's files.
+    """
+
+    folder: Path = field(kw_only=True)
+    oxigraph: OxStore = field(repr=False, kw_only=True)
+
+    @property
+    def oxigraph_path(self) -> Path:
+        return self.folder / "oxigraph"
+
+    def dumps_folder(self) -> Path:
+        return self.folder / "dumps"
+
+    @cached_property
+    def data(self) -> Graph:
+        """The instance data: a view of its named graph in the store."""
+        return self._view(self.graph_names["data"])
+
+    @cached_property
+    def union(self) -> Graph:
+        parts = tuple(self.graph_names[part] for part in ("data", "ontology", "shapes"))
+        return view(self.oxigraph, UNION, self.iris.prefixes(), merge=parts)
+
+    @cached_property
+    def ontology(self) -> Graph:
+        return self._in_memory(self.graph_names["ontology"])
+
+    @cached_property
+    def shapes(self) -> Graph:
+        return self._in_memory(self.graph_names["shapes"])
+
+    @cached_property
+    def metadata(self) -> Graph:
+        return self._in_memory(self.graph_names["metadata"])
+
+    @cached_property
+    def report(self) -> ValidationReport:
+        return read_report(self.folder / "report.ttl", conforms=self.manifest.conforms)
+
+    @cached_property
+    def thing_paths(self) -> tuple[str, ...]:
+        text = (self.folder / "things.txt").read_text(encoding="utf-8")
+        return tuple(text.splitlines())
+
     def _view(self, name: URIRef) -> Graph:
         return view(self.oxigraph, name, self.iris.prefixes())
 
@@ -221,7 +289,7 @@ def graph_names(base: str) -> dict[str, URIRef]:
     return {part: URIRef(f"{base}graph/{part}") for part in PARTS}
 
 
-def open_version(folder: Path, *, writable: OxStore | None = None) -> Store:
+def open_version(folder: Path, *, writable: OxStore | None = None) -> LocalStore:
     """Open a published version read-only (or wrap the store that a publish is writing).
 
     :raises StoreUnavailable: the folder holds no complete version, or its store cannot be
@@ -234,14 +302,20 @@ def open_version(folder: Path, *, writable: OxStore | None = None) -> Store:
         raise StoreUnavailable(str(error)) from None
     if writable is None:
         touch(folder)
-    return Store(IRIScheme(manifest.base), folder, manifest, oxigraph)
+    return LocalStore(IRIScheme(manifest.base), manifest, folder=folder, oxigraph=oxigraph)
 
 
 def read_report(path: Path, *, conforms: bool) -> ValidationReport:
     """A validation report written by the publish (an empty conforming one if absent)."""
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    return read_report_text(text, conforms=conforms)
+
+
+def read_report_text(text: str, *, conforms: bool) -> ValidationReport:
+    """A validation report from its Turtle (an empty conforming one if ``text`` is empty)."""
     graph = Graph()
-    if path.is_file():
-        graph.parse(path, format="turtle")
+    if text:
+        graph.parse(data=text, format="turtle")
     return report_from_graph(graph, conforms=conforms)
 
 
@@ -265,15 +339,45 @@ class StoreHolder:
     the store folder) before one assignment makes it current.
     """
 
-    def __init__(self, store: Store, load: Callable[[], Store]) -> None:
+    def __init__(
+        self, store: Store, load: Callable[[], Store], *, follow_every: float | None = None
+    ) -> None:
         self._store = store
         self._load = load
         self._lock = threading.Lock()
         self.last_failure: ReloadFailure | None = None
+        self._follow_every = follow_every
+        self._checked = time.monotonic()
+        self._checking = threading.Lock()
 
     @property
     def store(self) -> Store:
+        """The current version (following a remote store's pointer when it is due)."""
+        every = self._follow_every
+        if every is not None and time.monotonic() - self._checked >= every:
+            self._follow()
         return self._store
+
+    def _follow(self) -> None:
+        """Open the version the store names as current, if it changed.
+
+        One thread checks (one small query) while the others go on with the version they
+        have; a store that does not answer keeps the served version (its requests then say
+        that the store is unavailable), and the next check tries again.
+        """
+        if not self._checking.acquire(blocking=False):
+            return
+        try:
+            self._checked = time.monotonic()
+            try:
+                latest = self._store.latest_version()
+            except ClusterLDError:
+                return
+            if latest is not None and latest != self._store.version:
+                with contextlib.suppress(ClusterLDError):
+                    self.reload()
+        finally:
+            self._checking.release()
 
     def reload(self) -> Store:
         """Load the dataset again; make it current only if it loads and conforms.
@@ -292,9 +396,10 @@ class StoreHolder:
             return store
 
 
-def init_app(app: Flask, load: Callable[[], Store]) -> None:
-    """Open the version that ``load`` gives and attach it (and how to reload) to the app."""
-    app.extensions[EXTENSION_KEY] = StoreHolder(load(), load)
+def init_app(app: Flask, load: Callable[[], Store], *, follow_every: float | None = None) -> None:
+    """Open the version that ``load`` gives and attach it (and how to reload) to the app;
+    with ``follow_every``, follow the store's current version every so many seconds."""
+    app.extensions[EXTENSION_KEY] = StoreHolder(load(), load, follow_every=follow_every)
 
 
 def get_holder(app: Flask | None = None) -> StoreHolder:

@@ -15,7 +15,10 @@ import gzip
 import hashlib
 import heapq
 import itertools
+import logging
 import shutil
+import threading
+import uuid
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +29,7 @@ from pyoxigraph import Store as OxStore
 from rdflib import BNode, Graph
 from rdflib.compare import to_canonical_graph
 
+from clusterld.dataset.remote import RemoteStore
 from clusterld.dataset.store import Store
 from clusterld.dataset.versions import DumpEntry
 from clusterld.formats import N_TRIPLES, RDF_FORMATS, Format
@@ -39,6 +43,7 @@ OX_FORMATS = {
 """Oxigraph's serialiser for each format of :data:`clusterld.formats.RDF_FORMATS`, by name."""
 
 T = TypeVar("T")
+log = logging.getLogger("clusterld.dumps")
 
 PARTS: dict[str, str] = {
     "data": "clusterld",
@@ -119,7 +124,7 @@ def dump_files(store: Store) -> dict[str, DumpFile]:
         return {
             entry.name: DumpFile(
                 by_name[entry.name],
-                store.folder / "dumps" / entry.name,
+                store.dumps_folder() / entry.name,
                 entry.sha256,
                 entry.byte_size,
                 entry.sha1,
@@ -132,8 +137,48 @@ def dump_files(store: Store) -> dict[str, DumpFile]:
 
 
 def dump_file(store: Store, name: str) -> DumpFile | None:
-    """The dump called ``name`` (e.g. ``clusterld.ttl``), or ``None`` if there is none."""
-    return dump_files(store).get(name)
+    """The dump called ``name`` (e.g. ``clusterld.ttl``), or ``None`` if there is none.
+
+    A remote store's dumps are written into its local cache on first use, from the store,
+    by the same code as at publishing: sorted N-Triples, so the same bytes and checksums as
+    the catalog announces (unless the data has blank nodes, which a store relabels).
+    """
+    file = dump_files(store).get(name)
+    if file is not None and isinstance(store, RemoteStore) and not file.path.is_file():
+        lock: threading.Lock = store.cached("dumps|lock", threading.Lock)
+        with lock:
+            if not file.path.is_file():
+                write_remote_dumps(store)
+    return file
+
+
+def write_remote_dumps(store: RemoteStore) -> None:
+    """Write the dumps of a remote version into its cache folder (complete or not at all)."""
+    folder = store.dumps_folder()
+    staging = folder.with_name(f".staging-{uuid.uuid4().hex}")
+    prefixes = {prefix: str(ns) for prefix, ns in store.iris.prefixes().items()}
+    try:
+        staging.mkdir(parents=True)
+        written: list[DumpEntry] = []
+        for part, stem in PARTS.items():
+            ntriples = staging / f"{stem}.{N_TRIPLES.suffix}"
+            # Written again by Oxigraph: the same escapes as at publishing, whatever the store's.
+            triples = parse(store.part_ntriples(part), format=RdfFormat.N_TRIPLES)
+            serialize((t.triple for t in triples), output=str(ntriples), format=RdfFormat.N_TRIPLES)
+            written += write_part_dumps(part, ntriples, prefixes).values()
+        expected = {entry.name: entry.sha256 for entry in store.manifest.dumps}
+        changed = [e.name for e in written if expected.get(e.name) not in (None, e.sha256)]
+        if changed:
+            log.warning(
+                "Dumps of version %s differ from the published checksums (%s): the data has "
+                "blank nodes, which the store relabelled",
+                store.version,
+                ", ".join(changed),
+            )
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging.rename(folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def write_dumps(
@@ -152,33 +197,40 @@ def write_dumps(
         ntriples = folder / f"{PARTS[part]}.{N_TRIPLES.suffix}"
         quads = source.quads_for_pattern(None, None, None, NamedNode(graphs[part]))
         serialize((quad.triple for quad in quads), output=str(ntriples), format=RdfFormat.N_TRIPLES)
-        sort_lines(ntriples)
-        for dump in (d for d in DUMPS if d.part == part):
-            path = folder / dump.name
-            if dump.gzipped:
-                with (
-                    open(ntriples, "rb") as plain,
-                    open(path, "wb") as raw,
-                    gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as packed,
-                ):
-                    shutil.copyfileobj(plain, packed, 1 << 20)
-            elif dump.format != N_TRIPLES:
-                triples = parse(path=str(ntriples), format=RdfFormat.N_TRIPLES, lenient=True)
-                serialize(
-                    triples,
-                    output=str(path),
-                    format=OX_FORMATS[dump.format.name],
-                    prefixes=prefixes,
-                )
-            written[dump.name] = DumpEntry(
-                name=dump.name,
-                part=dump.part,
-                format=dump.format.name,
-                gzipped=dump.gzipped,
-                byte_size=path.stat().st_size,
-                **_digests(path),
-            )
+        written.update(write_part_dumps(part, ntriples, prefixes))
     return [written[dump.name] for dump in DUMPS]
+
+
+def write_part_dumps(part: str, ntriples: Path, prefixes: dict[str, str]) -> dict[str, DumpEntry]:
+    """Sort a part's N-Triples file in place and write its other formats beside it."""
+    sort_lines(ntriples)
+    written: dict[str, DumpEntry] = {}
+    for dump in (d for d in DUMPS if d.part == part):
+        path = ntriples.parent / dump.name
+        if dump.gzipped:
+            with (
+                open(ntriples, "rb") as plain,
+                open(path, "wb") as raw,
+                gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as packed,
+            ):
+                shutil.copyfileobj(plain, packed, 1 << 20)
+        elif dump.format != N_TRIPLES:
+            triples = parse(path=str(ntriples), format=RdfFormat.N_TRIPLES, lenient=True)
+            serialize(
+                triples,
+                output=str(path),
+                format=OX_FORMATS[dump.format.name],
+                prefixes=prefixes,
+            )
+        written[dump.name] = DumpEntry(
+            name=dump.name,
+            part=dump.part,
+            format=dump.format.name,
+            gzipped=dump.gzipped,
+            byte_size=path.stat().st_size,
+            **_digests(path),
+        )
+    return written
 
 
 def sort_lines(path: Path, *, chunk: int = 500_000) -> None:

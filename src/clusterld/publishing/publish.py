@@ -38,8 +38,10 @@ from rdflib import Graph, URIRef
 from clusterld import __version__
 from clusterld.dataset import versions
 from clusterld.dataset.bulk import BULK_THRESHOLD, count_triples, load_files
+from clusterld.dataset.endpoint import Endpoint, EndpointConfig, is_remote
 from clusterld.dataset.inference import materialise_in_store
 from clusterld.dataset.loading import rdf_files
+from clusterld.dataset.remote import open_remote
 from clusterld.dataset.store import (
     InvalidDataError,
     Store,
@@ -101,6 +103,14 @@ def open_published(settings: Mapping[str, Any]) -> Store:
     :raises StoreUnavailable: ``STORE`` names a folder where nothing is published yet.
     :raises InvalidDataError, clusterld.errors.InputError: as :func:`publish`.
     """
+    if is_remote(settings.get("STORE")):
+        cache = cache_root(settings) / "remote"
+        return open_remote(
+            remote_endpoint(settings),
+            settings["BASE_URI"],
+            cache=cache,
+            max_incoming=int(settings["MAX_INCOMING_LINKS"]),
+        )
     if settings.get("STORE"):
         root = Path(settings["STORE"]).expanduser()
         folder = versions.current(root)
@@ -111,6 +121,11 @@ def open_published(settings: Mapping[str, Any]) -> Store:
             )
         return open_version(folder)
     return open_version(publish(settings, cache_root(settings), make_current=False))
+
+
+def remote_endpoint(settings: Mapping[str, Any]) -> Endpoint:
+    """The client of the remote store ``STORE`` names (one per application: it pools)."""
+    return Endpoint(EndpointConfig.from_settings(settings))
 
 
 def cache_root(settings: Mapping[str, Any]) -> Path:

@@ -20,7 +20,9 @@ from flask import Flask, current_app
 from rdflib import Graph
 
 from clusterld import __version__
-from clusterld.dataset.store import Store, get_holder
+from clusterld.dataset.endpoint import StoreRefused, StoreTimeout
+from clusterld.dataset.remote import RemoteStore
+from clusterld.dataset.store import LocalStore, Store, get_holder
 from clusterld.errors import ConfigError, NotAcceptable
 from clusterld.formats import SPARQL_JSON, Format
 from clusterld.sparql.cache import ResultCache
@@ -41,6 +43,7 @@ from clusterld.sparql.pool import (
     WorkerTimeout,
 )
 from clusterld.sparql.protocol import READ_ONLY, Operation, choose_format
+from clusterld.sparql.remote import run_remote
 from clusterld.sparql.results import Rendered
 from clusterld.sparql.syntax import normalise, scan
 
@@ -174,7 +177,7 @@ class SparqlService:
             self._cache[(store.version, key)] = value
         return value
 
-    def snapshot(self, store: Store) -> Snapshot:
+    def snapshot(self, store: LocalStore) -> Snapshot:
         """What the workers load: the published store's folder (each worker opens it
         read-only, so no process holds a copy), or other graphs as N-Triples."""
 
@@ -285,15 +288,31 @@ class SparqlService:
             self.run(store, replace(job, check_only=True))
 
     def run(self, store: Store, job: QueryJob) -> Rendered:
-        """Run a prepared job in a worker, turning every failure into a query error."""
+        """Run a prepared job (in a worker, or on the remote store), turning every failure
+        into a query error."""
+        if isinstance(store, RemoteStore):
+            outcome = self._run_remote(store, job)
+        elif isinstance(store, LocalStore):
+            outcome = self._run_in_worker(store, job)
+        else:
+            raise TypeError(f"no way to query {store!r}")
+        return self._checked(outcome)
+
+    def _run_remote(self, store: RemoteStore, job: QueryJob) -> Rendered | QueryProblem:
         timeout = self.limits.timeout
         try:
-            outcome = self.pool.run(job, self.snapshot(store), timeout=timeout)
+            return run_remote(store, job, timeout)
+        except StoreTimeout:
+            raise timed_out(timeout) from None
+        except StoreRefused as error:
+            raise QueryFailed(f"The store could not evaluate the query: {error.detail}") from None
+
+    def _run_in_worker(self, store: LocalStore, job: QueryJob) -> Rendered | QueryProblem:
+        timeout = self.limits.timeout
+        try:
+            return self.pool.run(job, self.snapshot(store), timeout=timeout)
         except WorkerTimeout:
-            raise QueryUnavailable(
-                f"The query was stopped after {timeout:g} seconds, the limit of this endpoint "
-                "(SPARQL_TIMEOUT). Make it more selective, or add a LIMIT."
-            ) from None
+            raise timed_out(timeout) from None
         except WorkerOutOfMemory:
             raise QueryUnavailable(
                 f"The query was stopped: it needed more than {self.limits.worker_memory} MB of "
@@ -310,6 +329,8 @@ class SparqlService:
             ) from None
         except WorkerFailure as error:
             raise QueryFailed(f"The query engine failed: {error}") from None
+
+    def _checked(self, outcome: Rendered | QueryProblem) -> Rendered:
         if isinstance(outcome, QueryProblem):
             if outcome.kind == "syntax":
                 raise QuerySyntaxError(outcome.message, line=outcome.line, column=outcome.column)
@@ -328,12 +349,21 @@ class SparqlService:
         return self.pool.loaded_count
 
     def warm_up(self, store: Store) -> None:
-        """Start all workers now, in the background, with ``store`` loaded."""
-        self.pool.prepare(self.snapshot(store))
+        """Start all workers now, in the background, with ``store`` loaded (a remote store
+        needs none: its queries run there)."""
+        if isinstance(store, LocalStore):
+            self.pool.prepare(self.snapshot(store))
 
     def close(self) -> None:
         """Stop the workers (tests and shutdown)."""
         self.pool.close()
+
+
+def timed_out(timeout: float) -> QueryUnavailable:
+    return QueryUnavailable(
+        f"The query was stopped after {timeout:g} seconds, the limit of this endpoint "
+        "(SPARQL_TIMEOUT). Make it more selective, or add a LIMIT."
+    )
 
 
 def init_app(app: Flask, *, graph_source: GraphSource | None = None) -> None:

@@ -9,6 +9,7 @@ from flask import Flask
 
 from clusterld import config
 from clusterld.dataset import store
+from clusterld.dataset.endpoint import is_remote, shown
 from clusterld.errors import ConfigError, register_error_handlers
 from clusterld.publishing.publish import open_published
 from clusterld.sparql import service as sparql_service
@@ -33,8 +34,15 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     settings["BASE_URI"] = settings.get("BASE_URI") or DEFAULT_BASE_URI
     app.config.from_mapping(settings)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    store.init_app(app, lambda: open_published(app.config))
-    if settings.get("STORE"):
+    remote = is_remote(settings.get("STORE"))
+    if remote and not base_given:
+        raise ConfigError(
+            f"serving the remote store {shown(settings['STORE'])} needs --base-uri "
+            "(BASE_URI): one store may hold the datasets of several deployments"
+        )
+    follow = float(settings["STORE_REFRESH"]) if remote else None
+    store.init_app(app, lambda: open_published(app.config), follow_every=follow)
+    if settings.get("STORE") and not remote:
         adopt_store_base(app, base_given=base_given)
     sparql_service.init_app(app)
     register_error_handlers(app)

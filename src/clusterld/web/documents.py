@@ -20,7 +20,6 @@ from clusterld.dataset.describe import (
     copy_graph,
     describe,
     describe_class,
-    mentions,
 )
 from clusterld.dataset.members import cluster_rows
 from clusterld.dataset.store import Store
@@ -55,7 +54,7 @@ def id_paths(store: Store) -> dict[str, str]:
 
 def canonical_path(store: Store, path: str) -> str | None:
     """The canonical spelling of a thing's path, or ``None`` if no thing has it."""
-    if mentions(store.union, thing_iri(store.base, path)):
+    if store.mentions(thing_iri(store.base, path)):
         return path
     return id_paths(store).get(path.rstrip("/").lower())
 
@@ -71,7 +70,7 @@ def describe_thing(store: Store, path: str, *, all_incoming: bool) -> Descriptio
     return cached(  # type: ignore[no-any-return]
         store,
         key,
-        lambda: describe(store.union, thing_iri(store.base, path), max_incoming=limit),
+        lambda: store.describe(thing_iri(store.base, path), max_incoming=limit),
     )
 
 

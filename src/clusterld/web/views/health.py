@@ -2,7 +2,8 @@
 
 ``/healthz`` says that the process answers HTTP (liveness: restart it if not); ``/readyz``
 says that it can answer queries now (readiness: send it traffic): a version is published and
-open, its files are still there, and at least one SPARQL worker holds the data.  Otherwise
+open, its files are still there, and at least one SPARQL worker holds the data (over a
+remote store: the store answers a trivial query within its timeout).  Otherwise
 ``503`` with ``Retry-After``.  Both are cheap (no query, no graph), never cached, and left
 out of the access log unless asked for (``clusterld serve --log-health``).
 """
@@ -11,8 +12,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify
 
-from clusterld.dataset.store import get_holder
+from clusterld.dataset.remote import RemoteStore
+from clusterld.dataset.store import LocalStore, get_holder
 from clusterld.dataset.versions import is_complete
+from clusterld.errors import ClusterLDError
 from clusterld.sparql.service import get_service
 
 bp = Blueprint("health", __name__)
@@ -31,7 +34,13 @@ def healthz() -> Response:
 def readyz() -> Response:
     """A version is open and SPARQL workers are ready, or ``503`` saying which is missing."""
     store = get_holder(current_app).store
-    if not is_complete(store.folder):
+    if isinstance(store, RemoteStore):
+        try:
+            store.endpoint.ping()
+        except ClusterLDError as error:
+            return _unready(error.detail)
+        return _plain(jsonify({"status": "ready", "version": store.version, "store": "remote"}))
+    if isinstance(store, LocalStore) and not is_complete(store.folder):
         return _unready(f"the published version {store.version} is no longer in the store")
     workers = get_service().ready_workers()  # the first call starts them
     if workers == 0:

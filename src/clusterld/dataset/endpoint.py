@@ -1,0 +1,345 @@
+"""A remote SPARQL 1.1 store, seen through its endpoints: Query, Update, Graph Store.
+
+Reads go through one pooled HTTP client (``urllib3``: kept-alive connections, a connect and
+a read timeout on every request, no retries behind the caller's back), because a page costs
+one or two queries and a new TCP connection for each would cost as much as the query.
+Writes (publishing) go through the standard library's ``urllib.request``, which speaks both
+HTTP Basic and Digest authentication (Virtuoso's authenticated endpoints want Digest).
+
+Credentials come from the environment only (``CLUSTERLD_STORE_USER``,
+``CLUSTERLD_STORE_PASSWORD``): never from the command line, where every local user can read
+them, and never in a log line or an error message.
+
+Every failure is one of three :class:`~clusterld.errors.ClusterLDError` types, so a request
+that reaches a store which is down or slow is answered ``503``/``504`` with advice, never a
+traceback: :class:`StoreDown`, :class:`StoreTimeout`, :class:`StoreRefused`.
+"""
+
+from __future__ import annotations
+
+import os
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import pyoxigraph as ox
+import urllib3
+
+from clusterld.errors import ClusterLDError
+
+USER_VARIABLE = "CLUSTERLD_STORE_USER"
+PASSWORD_VARIABLE = "CLUSTERLD_STORE_PASSWORD"
+RESULTS_JSON = "application/sparql-results+json"
+RESULTS_XML = "application/sparql-results+xml"
+N_TRIPLES = "application/n-triples"
+
+
+class StoreDown(ClusterLDError):
+    """The store cannot be reached (refused, reset, unknown host): try again shortly."""
+
+    status = 503
+    title = "Store unavailable"
+    retry_after = 5
+
+
+class StoreTimeout(ClusterLDError):
+    """The store took longer than the configured timeout to answer."""
+
+    status = 504
+    title = "Store timed out"
+
+
+class StoreRefused(ClusterLDError):
+    """The store answered a request of ClusterLD's own with an error."""
+
+    status = 502
+    title = "Store error"
+
+
+def is_remote(location: object) -> bool:
+    """Whether a ``STORE`` setting names a SPARQL endpoint (an http(s) URL), not a folder."""
+    return isinstance(location, str) and location.startswith(("http://", "https://"))
+
+
+def shown(url: str) -> str:
+    """A URL for messages: any user information (``user:password@``) left out."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    return parts._replace(netloc=host).geturl()
+
+
+@dataclass(frozen=True)
+class EndpointConfig:
+    """Where a remote store answers and how ClusterLD talks to it (see the ``STORE_*``
+    settings)."""
+
+    query_url: str
+    update_url: str | None = None
+    gsp_url: str | None = None
+    user: str | None = None
+    password: str | None = None
+    timeout: float = 10.0
+    connections: int = 10
+
+    @classmethod
+    def from_settings(
+        cls, settings: Mapping[str, Any], environ: Mapping[str, str] | None = None
+    ) -> EndpointConfig:
+        environ = os.environ if environ is None else environ
+        return cls(
+            query_url=str(settings["STORE"]),
+            update_url=settings.get("STORE_UPDATE_URL") or None,
+            gsp_url=settings.get("STORE_GSP_URL") or None,
+            user=environ.get(USER_VARIABLE) or None,
+            password=environ.get(PASSWORD_VARIABLE) or None,
+            timeout=float(settings.get("STORE_TIMEOUT") or 10),
+            connections=int(settings.get("STORE_CONNECTIONS") or 10),
+        )
+
+    def __repr__(self) -> str:  # never show the password
+        return f"EndpointConfig(query_url={shown(self.query_url)!r})"
+
+
+class Endpoint:
+    """A client of one remote store; thread-safe (its connection pool is)."""
+
+    def __init__(self, config: EndpointConfig) -> None:
+        self.config = config
+        self.round_trips = 0
+        """Requests sent to the query endpoint (the benchmark and tests count them)."""
+        headers = {"User-Agent": "ClusterLD"}
+        if config.user is not None:
+            headers.update(urllib3.make_headers(basic_auth=f"{config.user}:{config.password}"))
+        self._http = urllib3.PoolManager(
+            num_pools=4,
+            maxsize=config.connections,
+            headers=headers,
+            retries=False,
+            timeout=urllib3.Timeout(connect=min(config.timeout, 5.0), read=config.timeout),
+        )
+
+    # -- reading -------------------------------------------------------------------------
+
+    def query(
+        self,
+        query: str,
+        *,
+        accept: str,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+        timeout: float | None = None,
+    ) -> bytes:
+        """The body of the store's answer to ``query`` in the media type ``accept``.
+
+        The dataset is given by the protocol's ``default-graph-uri`` and ``named-graph-uri``
+        (SPARQL 1.1 Protocol §2.1.4), so a query sees exactly the graphs of one version.
+
+        :raises StoreDown, StoreTimeout, StoreRefused: see the module docstring.
+        """
+        fields: list[tuple[str, str]] = [("query", query)]
+        fields += [("default-graph-uri", graph) for graph in default_graphs]
+        fields += [("named-graph-uri", graph) for graph in named_graphs]
+        self.round_trips += 1
+        response = self._send(
+            "POST",
+            self.config.query_url,
+            body=urlencode(fields).encode("utf-8"),
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": accept},
+            timeout=timeout,
+        )
+        return response
+
+    def select(self, query: str, **dataset: Any) -> list[tuple[Any, ...]]:
+        """The rows of a ``SELECT`` answer as pyoxigraph terms (``None`` where unbound)."""
+        body = self.query(query, accept=RESULTS_XML, **dataset)
+        answer = parse_results(body, self.config.query_url)
+        if not isinstance(answer, ox.QuerySolutions):
+            raise StoreRefused(f"{shown(self.config.query_url)} answered a SELECT with a boolean")
+        names = answer.variables
+        try:  # the rows are read lazily: a malformed one fails here
+            return [tuple(row[name] for name in names) for row in answer]
+        except SyntaxError as error:
+            raise unreadable(self.config.query_url, error) from None
+
+    def ask(self, query: str, **dataset: Any) -> bool:
+        body = self.query(query, accept=RESULTS_XML, **dataset)
+        answer = ask_answer(parse_results(body, self.config.query_url))
+        if answer is None:
+            raise StoreRefused(f"{shown(self.config.query_url)} answered an ASK with rows")
+        return answer
+
+    def construct(self, query: str, **dataset: Any) -> list[ox.Triple]:
+        """The triples of a ``CONSTRUCT`` answer (blank nodes as the store labelled them)."""
+        body = self.query(query, accept=N_TRIPLES, **dataset)
+        try:
+            return [quad.triple for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
+        except SyntaxError as error:
+            raise StoreRefused(
+                f"{shown(self.config.query_url)} answered a CONSTRUCT with unreadable "
+                f"N-Triples: {error}"
+            ) from None
+
+    def ping(self) -> None:
+        """Ask the store the cheapest question there is: is it there and answering?
+
+        :raises StoreDown, StoreTimeout, StoreRefused: it is not.
+        """
+        self.ask("ASK {}")
+
+    # -- writing (publishing) ------------------------------------------------------------
+
+    def update(self, update: str) -> None:
+        """Run a SPARQL 1.1 Update on the store's update endpoint (authenticated)."""
+        url = self._need(self.config.update_url, "STORE_UPDATE_URL", "an update endpoint")
+        body = urlencode({"update": update}).encode("utf-8")
+        self._write("POST", url, body, "application/x-www-form-urlencoded")
+
+    def put_graph(self, graph: str, ntriples: bytes, *, append: bool = False) -> None:
+        """Replace (``PUT``) or add to (``POST``) one named graph through the Graph Store
+        Protocol, with an N-Triples body."""
+        url = self._need(self.config.gsp_url, "STORE_GSP_URL", "a Graph Store Protocol endpoint")
+        target = f"{url}{'&' if '?' in url else '?'}{urlencode({'graph': graph})}"
+        self._write("POST" if append else "PUT", target, ntriples, N_TRIPLES)
+
+    def close(self) -> None:
+        self._http.clear()
+
+    def _need(self, url: str | None, setting: str, what: str) -> str:
+        if url is None:
+            raise StoreRefused(
+                f"Publishing into {shown(self.config.query_url)} needs {what}: set {setting}"
+            )
+        return url
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        body: bytes,
+        headers: Mapping[str, str],
+        timeout: float | None,
+    ) -> bytes:
+        options: dict[str, Any] = {}
+        if timeout is not None:
+            options["timeout"] = urllib3.Timeout(connect=min(timeout, 5.0), read=timeout)
+        try:
+            response = self._http.request(
+                method, url, body=body, headers=dict(headers), preload_content=True, **options
+            )
+        except (urllib3.exceptions.ReadTimeoutError, urllib3.exceptions.ConnectTimeoutError):
+            raise StoreTimeout(self._timeout_message(timeout)) from None
+        except urllib3.exceptions.HTTPError as error:
+            raise StoreDown(self._down_message(error)) from None
+        if response.status >= 400:
+            raise refusal(url, response.status, response.data)
+        return bytes(response.data)
+
+    def _write(self, method: str, url: str, body: bytes, content_type: str) -> None:
+        request = urllib.request.Request(
+            url, data=body, method=method, headers={"Content-Type": content_type}
+        )
+        # The writes of a publish may be large: a generous timeout, never an endless one.
+        timeout = max(self.config.timeout, 600.0)
+        try:
+            with self._opener(url).open(request, timeout=timeout) as response:
+                response.read()
+        except urllib.error.HTTPError as error:
+            raise refusal(url, error.code, error.read()) from None
+        except TimeoutError:
+            raise StoreTimeout(self._timeout_message(timeout)) from None
+        except (urllib.error.URLError, OSError) as error:
+            raise StoreDown(self._down_message(error)) from None
+
+    def _opener(self, url: str) -> urllib.request.OpenerDirector:
+        handlers: list[urllib.request.BaseHandler] = []
+        if self.config.user is not None:
+            passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+            passwords.add_password(None, url, self.config.user, self.config.password or "")
+            handlers += [
+                urllib.request.HTTPDigestAuthHandler(passwords),
+                urllib.request.HTTPBasicAuthHandler(passwords),
+            ]
+        return urllib.request.build_opener(*handlers)
+
+    def _timeout_message(self, timeout: float | None) -> str:
+        seconds = timeout if timeout is not None else self.config.timeout
+        return (
+            f"The store at {shown(self.config.query_url)} did not answer within {seconds:g} "
+            "seconds (STORE_TIMEOUT). It may be overloaded; try again shortly."
+        )
+
+    def _down_message(self, error: object) -> str:
+        reason = getattr(error, "reason", None) or error
+        return (
+            f"The store at {shown(self.config.query_url)} cannot be reached ({reason}). "
+            "It may be restarting; try again shortly."
+        )
+
+
+def refusal(url: str, status: int, body: bytes) -> ClusterLDError:
+    """The error for a store's HTTP error answer (its own text, shortened, as the reason)."""
+    text = " ".join(body.decode("utf-8", "replace").split())[:500]
+    if status in (502, 503, 504):
+        return StoreDown(
+            f"The store at {shown(url)} answered {status} ({text or 'no reason given'}); "
+            "try again shortly."
+        )
+    if status in (401, 403):
+        return StoreRefused(
+            f"The store at {shown(url)} refused ClusterLD's credentials ({status}): set "
+            f"{USER_VARIABLE} and {PASSWORD_VARIABLE} to an account allowed to do this."
+        )
+    return StoreRefused(f"The store at {shown(url)} answered {status}: {text}")
+
+
+def parse_results(body: bytes, url: str) -> ox.QuerySolutions | ox.QueryBoolean:
+    """SPARQL XML results, read by Oxigraph (lazily: rows are parsed as they are taken)."""
+    try:
+        return ox.parse_query_results(standard_results(body), format=ox.QueryResultsFormat.XML)
+    except SyntaxError as error:
+        raise unreadable(url, error) from None
+
+
+def standard_results(body: bytes) -> bytes:
+    """Virtuoso writes blank nodes as ``<bnode>nodeID://b1</bnode>``, which is not a blank
+    node label; the label is what follows the ``nodeID://``."""
+    return body.replace(b"<bnode>nodeID://", b"<bnode>")
+
+
+def unreadable(url: str, error: SyntaxError) -> StoreRefused:
+    return StoreRefused(f"{shown(url)} answered with unreadable SPARQL results: {error}")
+
+
+VIRTUOSO_ASK = "__ASK_RETVAL"
+"""Virtuoso 7 answers ``ASK`` as a ``SELECT`` of this variable: one row ``1`` for true,
+no row for false."""
+
+
+def ask_answer(answer: ox.QuerySolutions | ox.QueryBoolean) -> bool | None:
+    """The boolean of an ``ASK`` answer, in the standard form or Virtuoso's; ``None`` if
+    ``answer`` is the rows of a real ``SELECT``."""
+    if isinstance(answer, ox.QueryBoolean):
+        return bool(answer)
+    if [v.value for v in answer.variables] != [VIRTUOSO_ASK]:
+        return None
+    return any(row[0] is not None and row[0].value not in ("0", "false") for row in answer)
+
+
+def chunks(lines: Iterator[bytes], size: int) -> Iterator[bytes]:
+    """N-Triples lines joined into bodies of about ``size`` bytes, cut only between lines."""
+    buffer: list[bytes] = []
+    length = 0
+    for line in lines:
+        buffer.append(line)
+        length += len(line)
+        if length >= size:
+            yield b"".join(buffer)
+            buffer, length = [], 0
+    if buffer:
+        yield b"".join(buffer)

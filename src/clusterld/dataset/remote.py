@@ -1,0 +1,455 @@
+"""A published version in a remote SPARQL 1.1 store (Virtuoso, the Oxigraph server, ...).
+
+Layout in the store, for a dataset published under ``{base}`` (several deployments, each
+with its own base, can share one store)::
+
+    {base}graph/versions             the control graph: which version is current, which
+                                     versions exist, when each was retired
+    {base}graph/<part>/<version>     the parts of one version: data, ontology, shapes,
+                                     metadata (never written again once registered)
+    {base}graph/record/<version>     what publishing computed: the manifest (JSON), the
+                                     validation report (Turtle) and the things' paths
+
+A version becomes current by one SPARQL Update of the control graph, after all its graphs
+are loaded and counted (:mod:`clusterld.publishing.remote`), so a reader never sees half a
+version; a retired version is dropped only once no reader can still be using it.
+
+A server follows the pointer: :func:`current_version` asks for it (one small query,
+at most every ``STORE_REFRESH`` seconds); :class:`RemoteStore` reads one version.  Document
+descriptions come in one query (plus one for the labels of what they mention), whatever
+the size of the store; other lookups are one query each, remembered per version (a version
+never changes, so what was read once stays true).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, URIRef, Variable
+from rdflib.query import Result
+from rdflib.store import Store as RdflibStore
+from rdflib.term import Node
+
+from clusterld.dataset.describe import Description, new_graph
+from clusterld.dataset.endpoint import N_TRIPLES, Endpoint, standard_results
+from clusterld.dataset.labels import LABEL_PREDICATES
+from clusterld.dataset.store import PARTS, Store, StoreUnavailable, read_report_text
+from clusterld.dataset.terms import Triple, to_ox, to_rdflib
+from clusterld.dataset.versions import Manifest
+from clusterld.namespaces import IRIScheme
+from clusterld.shacl.engine import ValidationReport
+
+CONTROL = "urn:x-clusterld:"
+"""Namespace of the control graph's predicates: bookkeeping, not part of any dataset."""
+CURRENT = f"<{CONTROL}current>"
+STATE = f"<{CONTROL}state>"
+RETIRED = f"<{CONTROL}retiredAt>"
+STARTED = f"<{CONTROL}startedAt>"
+MANIFEST = f"<{CONTROL}manifest>"
+REPORT = f"<{CONTROL}report>"
+THINGS = f"<{CONTROL}things>"
+DUMP = f"{CONTROL}dump/"
+"""``dump/<part>``: the exact N-Triples dump of a part with blank nodes (a store relabels
+them, so the dump could not be written again with the same bytes and checksums)."""
+
+MEMO_ROWS = 2000
+"""Lookups with at most this many answers are remembered per version; larger ones (a whole
+graph, for the validation service) are read again when asked again."""
+CLOSURE_DEPTH = 2
+"""Blank-node levels a description asks for at first (a deeper one asks again, deeper)."""
+MAX_CLOSURE_DEPTH = 32
+"""Deepest blank-node nesting followed (an RDF list of this many items, say)."""
+
+
+def control_graph(base: str) -> str:
+    return f"{base}graph/versions"
+
+
+def version_iri(base: str, version: str) -> str:
+    return f"{base}graph/record/{version}"
+
+
+def version_graphs(base: str, version: str) -> dict[str, str]:
+    """The graph names of one version in the remote store, by part (and ``record``)."""
+    graphs = {part: f"{base}graph/{part}/{version}" for part in PARTS}
+    graphs["record"] = version_iri(base, version)
+    return graphs
+
+
+def iri(text: str) -> str:
+    """``<text>`` for a query (the IRIs here come from the base and versions, checked)."""
+    return f"<{text}>"
+
+
+def current_version(endpoint: Endpoint, base: str) -> str | None:
+    """The version the control graph names as current under ``base`` (None: none yet)."""
+    control = iri(control_graph(base))
+    rows = endpoint.select(
+        f"SELECT ?v WHERE {{ GRAPH {control} {{ {control} {CURRENT} ?v }} }}",
+        timeout=min(endpoint.config.timeout, 5.0),
+    )
+    if not rows or rows[0][0] is None:
+        return None
+    return str(rows[0][0].value).rsplit("/", 1)[-1]
+
+
+def open_remote(
+    endpoint: Endpoint,
+    base: str,
+    *,
+    cache: Path,
+    version: str | None = None,
+    max_incoming: int = 50,
+) -> RemoteStore:
+    """Open the current (or the given) version published under ``base``.
+
+    :raises StoreUnavailable: nothing is published under ``base`` in this store.
+    :raises StoreDown, StoreTimeout, StoreRefused: the store did not answer.
+    """
+    version = version or current_version(endpoint, base)
+    if version is None:
+        raise StoreUnavailable(
+            f"Nothing is published under {base} in the store at {endpoint.config!r}; "
+            f"publish it first: clusterld publish --store URL --base-uri {base}"
+        )
+    record = iri(version_iri(base, version))
+    rows = endpoint.select(f"SELECT ?m WHERE {{ GRAPH {record} {{ {record} {MANIFEST} ?m }} }}")
+    if not rows or rows[0][0] is None:
+        raise StoreUnavailable(
+            f"The version {version} named current under {base} has no record in the store; "
+            "publish again"
+        )
+    manifest = Manifest.from_json(str(rows[0][0].value))
+    return RemoteStore(
+        IRIScheme(manifest.base),
+        manifest,
+        endpoint=endpoint,
+        graphs=version_graphs(manifest.base, version),
+        cache=cache,
+        max_incoming=max_incoming,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class RemoteStore(Store):
+    """One version in the named graphs of a remote store (see the module docstring)."""
+
+    endpoint: Endpoint = field(repr=False, kw_only=True)
+    graphs: Mapping[str, str] = field(kw_only=True)
+    """The version's graph names in the store, by part."""
+    cache: Path = field(kw_only=True)
+    """A local folder for what is made from the store once per version (the dumps)."""
+    max_incoming: int = field(default=50, kw_only=True)
+    """``MAX_INCOMING_LINKS``: the incoming links a document shows (for :meth:`mentions`)."""
+
+    def dumps_folder(self) -> Path:
+        return self.cache / self.version / "dumps"
+
+    def part_ntriples(self, part: str) -> bytes:
+        """One whole part of the version as N-Triples (for writing its dumps): as published
+        if the record kept it (a part with blank nodes), else read from the store."""
+        kept = self._record(f"<{DUMP}{part}>")
+        if kept:
+            return kept.encode("utf-8")
+        return self.endpoint.query(
+            "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+            accept=N_TRIPLES,
+            default_graphs=(self.graphs[part],),
+            timeout=max(self.endpoint.config.timeout, 600.0),
+        )
+
+    @property
+    def union_graphs(self) -> tuple[str, ...]:
+        return tuple(self.graphs[part] for part in ("data", "ontology", "shapes"))
+
+    @property
+    def part_graphs(self) -> tuple[str, ...]:
+        return tuple(self.graphs[part] for part in PARTS)
+
+    def public_names(self) -> dict[str, str]:
+        """Graph names in the store → the names a client sees (``{base}graph/<part>``)."""
+        return {self.graphs[part]: str(self.graph_names[part]) for part in PARTS}
+
+    @cached_property
+    def data(self) -> Graph:
+        return self._view(self.graph_names["data"], (self.graphs["data"],))
+
+    @cached_property
+    def union(self) -> Graph:
+        return self._view(URIRef(f"{self.base}graph/union"), self.union_graphs)
+
+    @cached_property
+    def ontology(self) -> Graph:
+        return self._whole("ontology")
+
+    @cached_property
+    def shapes(self) -> Graph:
+        return self._whole("shapes")
+
+    @cached_property
+    def metadata(self) -> Graph:
+        return self._whole("metadata")
+
+    @cached_property
+    def report(self) -> ValidationReport:
+        return read_report_text(self._record(REPORT), conforms=self.manifest.conforms)
+
+    @cached_property
+    def thing_paths(self) -> tuple[str, ...]:
+        return tuple(self._record(THINGS).splitlines())
+
+    def latest_version(self) -> str | None:
+        return current_version(self.endpoint, self.base)
+
+    def mentions(self, node: URIRef) -> bool:
+        """From the description a document of ``node`` would show (remembered): the
+        document then costs no second query."""
+        description = self.describe(node, max_incoming=self.max_incoming)
+        return bool(len(description.graph)) or description.incoming_total > 0
+
+    def describe(self, subject: URIRef, *, max_incoming: int | None) -> Description:
+        """One query, whatever the store's size (see :func:`describe_query`); remembered
+        while recently used."""
+        description: Description = self.recent(
+            ("describe", subject, max_incoming), lambda: self._describe(subject, max_incoming)
+        )
+        return description
+
+    def _describe(self, subject: URIRef, max_incoming: int | None) -> Description:
+        depth = CLOSURE_DEPTH
+        while True:
+            rows = self.endpoint.select(
+                describe_query(subject, max_incoming, depth), default_graphs=self.union_graphs
+            )
+            graph, total, shown, open_ends = assemble(new_graph(self.union), subject, rows, depth)
+            if not open_ends or depth >= MAX_CLOSURE_DEPTH:
+                return Description(subject, graph, total, shown)
+            depth *= 2
+
+    def _view(self, name: URIRef, graphs: tuple[str, ...]) -> Graph:
+        graph = Graph(store=RemoteView(self, graphs), identifier=name)
+        for prefix, namespace in self.iris.prefixes().items():
+            graph.bind(prefix, namespace, replace=True)
+        return graph
+
+    def _whole(self, part: str) -> Graph:
+        graph = Graph()
+        for prefix, namespace in self.iris.prefixes().items():
+            graph.bind(prefix, namespace, replace=True)
+        triples = self.endpoint.construct(
+            "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", default_graphs=(self.graphs[part],)
+        )
+        for triple in triples:
+            graph.add(
+                (to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object))
+            )
+        return graph
+
+    def _record(self, predicate: str) -> str:
+        record = iri(self.graphs["record"])
+        rows = self.endpoint.select(
+            f"SELECT ?v WHERE {{ GRAPH {record} {{ {record} {predicate} ?v }} }}"
+        )
+        return str(rows[0][0].value) if rows and rows[0][0] is not None else ""
+
+
+def describe_query(subject: URIRef, max_incoming: int | None, depth: int) -> str:
+    """One SELECT for a whole description.  Its rows are of four kinds, told apart by which
+    variables they bind:
+
+    - ``?p ?o`` (and ``?b1`` … for a blank node ``i`` levels down): a triple of the subject,
+      or of a blank node it reaches within ``depth`` levels;
+    - ``?m ?lp ?label``: a label of an IRI those triples mention (object or predicate);
+    - ``?in ?via`` (``?inl ?inlabel``, ``?vl ?vlabel``: their labels): an incoming link, in
+      IRI order, at most ``max_incoming``;
+    - ``?n``: the number of incoming links.
+
+    No ``BIND``: Virtuoso's compiler fails on constants bound in unions.
+    """
+    x = str(to_ox(subject))
+    labels = " ".join(f"<{p}>" for p in LABEL_PREDICATES)
+    branches = []
+    for level in range(depth + 1):
+        hops = [f"{x} ?q0 ?b1 . FILTER(isBlank(?b1))"] if level else []
+        hops += [f"?b{i} ?q{i} ?b{i + 1} . FILTER(isBlank(?b{i + 1}))" for i in range(1, level)]
+        node = f"?b{level}" if level else x
+        path = " ".join(hops)
+        branches.append(f"{{ {path} {node} ?p ?o }}")
+        for term in ("?m ?y", "?y ?m"):  # labels of objects, then of predicates
+            branches.append(
+                f"{{ {path} {node} {term} . FILTER(isIRI(?m)) ?m ?lp ?label "
+                f"VALUES ?lp {{ {labels} }} }}"
+            )
+    links = f"?in ?via {x} FILTER(isIRI(?in) && ?in != {x})"
+    window = "" if max_incoming is None else f" LIMIT {max_incoming}"
+    branches.append(
+        f"{{ {{ SELECT DISTINCT ?in ?via WHERE {{ {links} }} ORDER BY STR(?via) STR(?in)"
+        f"{window} }} OPTIONAL {{ ?in ?inl ?inlabel VALUES ?inl {{ {labels} }} }} "
+        f"OPTIONAL {{ ?via ?vl ?vlabel VALUES ?vl {{ {labels} }} }} }}"
+    )
+    branches.append(
+        f"{{ SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?in ?via WHERE {{ {links} }} }} }}"
+    )
+    blanks = " ".join(f"?b{level}" for level in range(1, depth + 1))
+    variables = f"{blanks} ?p ?o ?m ?lp ?label ?in ?via ?inl ?inlabel ?vl ?vlabel ?n"
+    return f"SELECT {variables} WHERE {{ {' UNION '.join(branches)} }}"
+
+
+def assemble(
+    graph: Graph, subject: URIRef, rows: Sequence[tuple[Any, ...]], depth: int
+) -> tuple[Graph, int, int, bool]:
+    """The description graph from :func:`describe_query`'s rows, the number of incoming
+    links and of those shown, and whether a blank node at the last level was left
+    unexpanded."""
+    total = 0
+    shown: set[tuple[Any, Any]] = set()
+    for row in rows:
+        blanks = row[:depth]
+        p, o, m, lp, label, incoming, via, inl, inlabel, vl, vlabel, count = row[depth:]
+        if count is not None:
+            total = int(count.value)
+        elif incoming is not None:
+            shown.add((incoming, via))
+            graph.add((to_rdflib(incoming), to_rdflib(via), subject))
+            for node, predicate, value in ((incoming, inl, inlabel), (via, vl, vlabel)):
+                if value is not None:
+                    graph.add((to_rdflib(node), to_rdflib(predicate), to_rdflib(value)))
+        elif m is not None:
+            if m.value != str(subject):
+                graph.add((to_rdflib(m), to_rdflib(lp), to_rdflib(label)))
+        elif p is not None:
+            deepest = next((b for b in reversed(blanks) if b is not None), None)
+            s = subject if deepest is None else to_rdflib(deepest)
+            graph.add((s, to_rdflib(p), to_rdflib(o)))
+    described = set(graph.subjects())
+    open_ends = any(isinstance(o, BNode) and o not in described for o in graph.objects())
+    return graph, total, len(shown), open_ends and depth > 0
+
+
+_FORM = re.compile(r"^\s*(?:(?:PREFIX|BASE)\b[^<]*<[^>]*>\s*)*(SELECT|ASK)\b", re.IGNORECASE)
+
+
+class RemoteView(RdflibStore):
+    """A read-only rdflib store over some graphs of a remote version (their merge).
+
+    Each ``triples(pattern)`` is one ``SELECT``, remembered by the version while its answer
+    is small.  Blank nodes cannot be looked up (a store labels them afresh in each answer),
+    so patterns that name one find nothing: descriptions, which follow blank nodes, are
+    read in one query by :meth:`RemoteStore.describe` instead.
+    """
+
+    def __init__(self, store: RemoteStore, graphs: tuple[str, ...]) -> None:
+        super().__init__()
+        self._store = store
+        self._graphs = graphs
+
+    def triples(
+        self, triple_pattern: tuple[Node | None, Node | None, Node | None], context: Any = None
+    ) -> Iterator[tuple[Triple, Iterator[Graph | None]]]:
+        if any(isinstance(term, BNode) for term in triple_pattern):
+            return iter(())
+        found = self._store.recent(
+            ("triples", self._graphs, triple_pattern), lambda: self._ask(triple_pattern)
+        )
+        if found is None:  # too large to remember: ask again
+            found = self._fetch(triple_pattern)
+        return ((triple, iter((context,))) for triple in found)
+
+    def _ask(self, pattern: tuple[Node | None, Node | None, Node | None]) -> list[Triple] | None:
+        found = self._fetch(pattern)
+        return found if len(found) <= MEMO_ROWS else None
+
+    def _fetch(self, pattern: tuple[Node | None, Node | None, Node | None]) -> list[Triple]:
+        names = ("?s", "?p", "?o")
+        terms = [
+            name if term is None else str(to_ox(term))
+            for name, term in zip(names, pattern, strict=True)
+        ]
+        wanted = [name for name, term in zip(names, pattern, strict=True) if term is None]
+        if not wanted:
+            ok = self._store.endpoint.ask(
+                f"ASK {{ {' '.join(terms)} }}", default_graphs=self._graphs
+            )
+            return [tuple(pattern)] if ok else []  # type: ignore[list-item]
+        distinct = "DISTINCT " if len(self._graphs) > 1 else ""
+        rows = self._store.endpoint.select(
+            f"SELECT {distinct}{' '.join(wanted)} WHERE {{ {' '.join(terms)} }}",
+            default_graphs=self._graphs,
+        )
+        found: list[Triple] = []
+        for row in rows:
+            values = iter(row)
+            triple = tuple(
+                term if term is not None else to_rdflib(next(values)) for term in pattern
+            )
+            found.append(triple)  # type: ignore[arg-type]
+        return found
+
+    def __len__(self, context: Any = None) -> int:
+        rows = self._store.endpoint.select(
+            "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }",
+            default_graphs=self._graphs,
+        )
+        return int(rows[0][0].value)
+
+    def query(
+        self,
+        query: Any,
+        initNs: Mapping[str, Any],  # noqa: N803  (rdflib's names)
+        initBindings: Mapping[str, Any],  # noqa: N803
+        queryGraph: Any,  # noqa: N803
+        **kwargs: object,
+    ) -> Result:
+        """SELECT and ASK go to the store; anything else rdflib evaluates over lookups."""
+        text = str(query)
+        form = _FORM.match(text)
+        if initBindings or form is None:
+            raise NotImplementedError
+        prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in initNs.items())
+        endpoint = self._store.endpoint
+        if form.group(1).upper() == "ASK":
+            out = Result("ASK")
+            out.askAnswer = endpoint.ask(prologue + text, default_graphs=self._graphs)
+            return out
+        body = endpoint.query(
+            prologue + text, accept="application/sparql-results+xml", default_graphs=self._graphs
+        )
+        answer = ox.parse_query_results(standard_results(body), format=ox.QueryResultsFormat.XML)
+        assert isinstance(answer, ox.QuerySolutions)
+        out = Result("SELECT")
+        out.vars = [Variable(v.value) for v in answer.variables]
+        out.bindings = [
+            {
+                v: to_rdflib(value)  # type: ignore[misc]
+                for v, value in zip(out.vars, row, strict=True)
+                if value is not None
+            }
+            for row in answer
+        ]
+        return out
+
+    def add(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("a published version is read-only")
+
+    def remove(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("a published version is read-only")
+
+
+def record_triples(
+    base: str, manifest: Manifest, report: str, things: str, dumps: Mapping[str, str]
+) -> bytes:
+    """The record graph of a version, as N-Triples (``dumps``: N-Triples kept by part)."""
+    subject = ox.NamedNode(version_iri(base, manifest.version))
+    values = [("manifest", manifest.to_json()), ("report", report), ("things", things)]
+    values += [(f"dump/{part}", text) for part, text in dumps.items()]
+    lines = [
+        ox.Triple(subject, ox.NamedNode(f"{CONTROL}{name}"), ox.Literal(value))
+        for name, value in values
+    ]
+    return "".join(f"{triple} .\n" for triple in lines).encode("utf-8")

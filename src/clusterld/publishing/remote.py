@@ -1,0 +1,241 @@
+"""Publishing into a remote SPARQL store: the gate here, then new graphs there, then a switch.
+
+1. The version is published as it would be locally, into the cache (``CACHE_DIR``): loaded,
+   materialised, validated (the gate: non-conforming data never reaches the store), with its
+   dumps, statistics, metadata and validation report.
+2. It is registered in the control graph as ``loading`` (so that an interrupted load can
+   be cleaned up later), and each of its parts is uploaded into a graph of its own whose
+   name carries the version (Graph Store Protocol ``PUT``, then ``POST`` in chunks when it is
+   large and has no blank nodes, which a store would relabel per request), and the record
+   graph with the manifest, the report and the things' paths.
+3. Each graph is counted in the store: a count that differs from the manifest stops here.
+4. One SPARQL Update switches ``current`` to the new version and stamps the old one
+   ``retiredAt``: readers that follow the pointer see either version, complete, never a mix.
+5. Versions retired longer ago than a reader can still be using them, and loads abandoned
+   long ago, are dropped.
+
+A failure at any step leaves the served version current: its graphs are never touched.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from clusterld.dataset.endpoint import Endpoint, chunks
+from clusterld.dataset.remote import (
+    CURRENT,
+    RETIRED,
+    STARTED,
+    STATE,
+    control_graph,
+    current_version,
+    iri,
+    record_triples,
+    version_graphs,
+    version_iri,
+)
+from clusterld.dataset.store import PARTS, graph_names
+from clusterld.dataset.versions import Manifest, read_manifest
+from clusterld.errors import ClusterLDError
+from clusterld.metadata.dumps import PARTS as DUMP_STEMS
+from clusterld.publishing.progress import Progress
+from clusterld.publishing.publish import cache_root, publish, remote_endpoint
+
+log = logging.getLogger("clusterld.publish")
+
+CHUNK_BYTES = 8 * 1024 * 1024
+"""Largest body of one upload request (stores limit request sizes; Virtuoso's default is
+small)."""
+RETIRED_GRACE = timedelta(minutes=10)
+"""How long a replaced version stays in the store: longer than any reader can still be
+using it (a server checks the pointer every ``STORE_REFRESH`` seconds, and a request runs
+for at most its timeout)."""
+ABANDONED_AFTER = timedelta(hours=6)
+"""A load registered this long ago and never made current was interrupted: dropped."""
+KEPT_DUMP_BYTES = 8 * 1024 * 1024
+"""Largest N-Triples dump of a part with blank nodes kept in the record graph."""
+XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
+
+
+class RemotePublishFailed(ClusterLDError):
+    """The version could not be loaded into the store; the current version is unchanged."""
+
+    status = 503
+    title = "Publishing failed"
+
+
+def publish_remote(
+    settings: Mapping[str, Any], *, progress: Progress | None = None, now: datetime | None = None
+) -> str:
+    """Publish the dataset ``settings`` names into the remote store ``STORE``.
+
+    :return: the version now current.
+    :raises InvalidDataError, InputError: as :func:`clusterld.publishing.publish.publish`.
+    :raises RemotePublishFailed, StoreDown, StoreTimeout, StoreRefused: the store did not
+        take the version; what it served before stays current.
+    """
+    progress = progress or Progress()
+    folder = publish(settings, cache_root(settings), make_current=False, progress=progress)
+    manifest = read_manifest(folder)
+    endpoint = remote_endpoint(settings)
+    base = manifest.base
+    now = now or datetime.now(UTC)
+    try:
+        if current_version(endpoint, base) == manifest.version:
+            log.info("Version %s is already current in the store", manifest.version)
+            return manifest.version
+        with progress.phase("upload"):
+            register_loading(endpoint, base, manifest.version, now)
+            upload_version(endpoint, folder, manifest)
+        with progress.phase("check"):
+            check_counts(endpoint, base, manifest)
+        with progress.phase("switch"):
+            make_current(endpoint, base, manifest.version, now)
+        with progress.phase("retire"):
+            drop_retired(endpoint, base, now)
+    finally:
+        endpoint.close()
+    return manifest.version
+
+
+def register_loading(endpoint: Endpoint, base: str, version: str, now: datetime) -> None:
+    control, record = iri(control_graph(base)), iri(version_iri(base, version))
+    endpoint.update(
+        f'INSERT DATA {{ GRAPH {control} {{ {record} {STATE} "loading" ; '
+        f"{STARTED} {stamp(now)} }} }}"
+    )
+
+
+def upload_version(endpoint: Endpoint, folder: Path, manifest: Manifest) -> None:
+    """Every part of the version into its own graph, then its record graph."""
+    graphs = version_graphs(manifest.base, manifest.version)
+    local = ox.Store.read_only(str(folder / "oxigraph"))
+    kept: dict[str, str] = {}
+    try:
+        for part in PARTS:
+            source = ox.NamedNode(str(graph_names(manifest.base)[part]))
+            if upload_graph(endpoint, graphs[part], local, source):
+                kept.update(kept_dump(folder, part))
+    finally:
+        del local
+    report = (
+        (folder / "report.ttl").read_text(encoding="utf-8")
+        if (folder / "report.ttl").is_file()
+        else ""
+    )
+    things = (folder / "things.txt").read_text(encoding="utf-8")
+    record = record_triples(manifest.base, manifest, report, things, kept)
+    endpoint.put_graph(graphs["record"], record)
+
+
+def kept_dump(folder: Path, part: str) -> dict[str, str]:
+    """The N-Triples dump of a part with blank nodes, if small enough to keep in the record
+    (servers write the other formats from it: the same bytes as published)."""
+    stem = DUMP_STEMS.get(part)
+    path = folder / "dumps" / f"{stem}.nt"
+    if stem is None or not path.is_file() or path.stat().st_size > KEPT_DUMP_BYTES:
+        return {}
+    return {part: path.read_text(encoding="utf-8")}
+
+
+def upload_graph(endpoint: Endpoint, target: str, local: ox.Store, source: ox.NamedNode) -> bool:
+    """One graph of the local version into ``target``: one ``PUT``, or ``PUT`` + ``POST``s.
+
+    :return: whether the graph has blank nodes.
+    """
+    blank = any(
+        isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode)
+        for quad in local.quads_for_pattern(None, None, None, source)
+    )
+    lines = ntriples_lines(local, source)
+    if blank:  # one request: a store labels blank nodes afresh in each one
+        endpoint.put_graph(target, b"".join(lines))
+        return True
+    first = True
+    for body in chunks(lines, CHUNK_BYTES):
+        endpoint.put_graph(target, body, append=not first)
+        first = False
+    if first:  # an empty part: the graph still exists, empty
+        endpoint.put_graph(target, b"")
+    return False
+
+
+def ntriples_lines(store: ox.Store, graph: ox.NamedNode) -> Iterator[bytes]:
+    for quad in store.quads_for_pattern(None, None, None, graph):
+        yield f"{quad.subject} {quad.predicate} {quad.object} .\n".encode()
+
+
+def check_counts(endpoint: Endpoint, base: str, manifest: Manifest) -> None:
+    """Every uploaded graph holds as many triples as the version has.
+
+    :raises RemotePublishFailed: one does not (its graphs are dropped again).
+    """
+    graphs = version_graphs(base, manifest.version)
+    for part in PARTS:
+        rows = endpoint.select(
+            "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+            default_graphs=(graphs[part],),
+            timeout=max(endpoint.config.timeout, 600.0),
+        )
+        found, expected = int(rows[0][0].value), manifest.triples.get(part, 0)
+        if found != expected:
+            drop_version(endpoint, base, manifest.version)
+            raise RemotePublishFailed(
+                f"The store holds {found} triples of the {part} of version {manifest.version} "
+                f"after the upload, not {expected}; nothing was made current. Check the "
+                "store's log (a request size or memory limit?) and publish again."
+            )
+
+
+def make_current(endpoint: Endpoint, base: str, version: str, now: datetime) -> None:
+    """One update: the new version current, the one it replaces stamped retired."""
+    control, record = iri(control_graph(base)), iri(version_iri(base, version))
+    endpoint.update(
+        f"DELETE {{ GRAPH {control} {{ {control} {CURRENT} ?old . {record} {STATE} ?state }} }}\n"
+        f"INSERT {{ GRAPH {control} {{ {control} {CURRENT} {record} . {record} {STATE} "
+        f'"current" . ?old {RETIRED} {stamp(now)} }} }}\n'
+        f"WHERE {{ OPTIONAL {{ GRAPH {control} {{ {control} {CURRENT} ?old }} }} "
+        f"OPTIONAL {{ GRAPH {control} {{ {record} {STATE} ?state }} }} }}"
+    )
+
+
+def drop_retired(endpoint: Endpoint, base: str, now: datetime) -> list[str]:
+    """Drop versions retired before the grace period and loads abandoned long ago."""
+    control = iri(control_graph(base))
+    rows = endpoint.select(
+        f"SELECT ?v ?retired ?started WHERE {{ GRAPH {control} {{ "
+        f'{{ ?v {RETIRED} ?retired }} UNION {{ ?v {STATE} "loading" ; {STARTED} ?started }} }} }}'
+    )
+    dropped = []
+    for record, retired, started in rows:
+        version = str(record.value).rsplit("/", 1)[-1]
+        if retired is not None:
+            old = datetime.fromisoformat(retired.value) < now - RETIRED_GRACE
+        else:
+            old = (
+                started is not None
+                and datetime.fromisoformat(started.value) < now - ABANDONED_AFTER
+            )
+        if old and version != current_version(endpoint, base):
+            drop_version(endpoint, base, version)
+            dropped.append(version)
+    return dropped
+
+
+def drop_version(endpoint: Endpoint, base: str, version: str) -> None:
+    """Drop a version's graphs, then its entries in the control graph."""
+    control, record = iri(control_graph(base)), iri(version_iri(base, version))
+    for graph in version_graphs(base, version).values():
+        endpoint.update(f"DROP SILENT GRAPH {iri(graph)}")
+    endpoint.update(f"DELETE WHERE {{ GRAPH {control} {{ {record} ?p ?o }} }}")
+    log.info("Dropped version %s from the store", version)
+
+
+def stamp(moment: datetime) -> str:
+    return f'"{moment.astimezone(UTC).isoformat()}"^^<{XSD_DATETIME}>'
