@@ -3,15 +3,20 @@
 The ontology is ``https://w3id.org/clusterld/ontology`` and its terms are hash IRIs under it,
 whatever base a dataset is published under; things, shapes and graphs stay per deployment.
 The shipped data is published under two bases (with and without a path) and the two versions
-are compared.
+are compared; the w3id.org redirect (``w3id/.htaccess``) is read by a small evaluator of the
+few mod_rewrite directives it uses, and its targets are asked of the server.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from pyoxigraph import Literal as OxLiteral
 from pyoxigraph import NamedNode
 from rdflib import Graph, URIRef
@@ -20,7 +25,7 @@ from rdflib.namespace import FOAF, OWL, RDF, VOID
 from clusterld import config
 from clusterld.dataset.loading import rebase
 from clusterld.dataset.store import Store, get_holder
-from clusterld.formats import RDF_FORMATS, Format
+from clusterld.formats import DOCUMENT_FORMATS, RDF_FORMATS, Format
 from clusterld.namespaces import CLD, SOURCE_BASE, VOCABULARY, IRIScheme, in_vocabulary
 from clusterld.publishing.publish import publish
 from clusterld.web.app import create_app
@@ -28,6 +33,8 @@ from clusterld.web.app import create_app
 # rdflib 7's JSON-LD parser builds a ConjunctiveGraph, which rdflib itself deprecates
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
 
+ROOT = Path(__file__).resolve().parents[1]
+HTACCESS = ROOT / "w3id" / ".htaccess"
 BASES = ("http://localhost:8765/", "https://data.example.org/novosibirsk/")
 CLUSTER = CLD.EducationIndustryCluster
 
@@ -162,3 +169,109 @@ def test_rebasing_never_moves_the_vocabulary() -> None:
     assert (URIRef(VOCABULARY), OWL.versionIRI, URIRef(f"{VOCABULARY}/2.0.0")) in moved
     assert IRIScheme("https://data.example.org/").term == IRIScheme(SOURCE_BASE).term == CLD
     assert in_vocabulary(str(CLUSTER)) and not in_vocabulary(f"{VOCABULARY}-other#x")
+
+
+# --- The w3id.org redirect ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A ``RewriteRule`` and the ``RewriteCond`` lines before it (``[OR]`` joins two)."""
+
+    conditions: tuple[tuple[str, str, bool], ...]  # variable, pattern, ORed with the next
+    pattern: str
+    target: str
+    flags: frozenset[str]
+
+    def applies(self, path: str, accept: str) -> str | None:
+        """The target for a request of ``path`` with ``Accept: accept``, if the rule fires."""
+        match = re.search(self.pattern, path)
+        if match is None:
+            return None
+        groups, current = [], False
+        for variable, pattern, ored in self.conditions:
+            assert variable == "%{HTTP_ACCEPT}", variable
+            current = current or re.search(pattern, accept, re.IGNORECASE) is not None
+            if not ored:
+                groups.append(current)
+                current = False
+        return match.expand(self.target.replace("$", "\\")) if all(groups) else None
+
+
+def rules() -> list[Rule]:
+    found, conditions = [], []
+    for line in HTACCESS.read_text(encoding="utf-8").splitlines():
+        words = line.split()
+        if not words or words[0].startswith("#"):
+            continue
+        flags = frozenset(words[3].strip("[]").split(",")) if len(words) > 3 else frozenset()
+        if words[0] == "RewriteCond":
+            conditions.append((words[1], words[2], "OR" in flags))
+        elif words[0] == "RewriteRule":
+            found.append(Rule(tuple(conditions), words[1], words[2], flags))
+            conditions = []
+    assert not conditions, "a RewriteCond after the last RewriteRule"
+    return found
+
+
+def redirect(path: str, accept: str) -> str:
+    for rule in rules():
+        target = rule.applies(path, accept)
+        if target is not None:
+            assert {"R=303", "L"} <= rule.flags
+            return target
+    raise AssertionError(f"no rule for {path} with Accept: {accept}")
+
+
+def canonical_base() -> str:
+    targets = {rule.target for rule in rules()}
+    (base,) = {target.split("ontology", 1)[0] for target in targets}
+    assert base.startswith("https://") and base.endswith("/")
+    return base
+
+
+def test_the_htaccess_is_for_the_clusterld_folder_of_w3id() -> None:
+    text = HTACCESS.read_text(encoding="utf-8")
+    assert "RewriteEngine on" in text
+    assert (ROOT / "w3id" / "README.md").is_file()  # w3id.org wants one, with a contact
+    assert all(rule.pattern.startswith("^ontology") for rule in rules())
+
+
+@pytest.mark.parametrize("fmt", DOCUMENT_FORMATS, ids=lambda f: f.suffix)
+def test_the_htaccess_redirects_each_format_to_its_document(
+    client: FlaskClient, fmt: Format
+) -> None:
+    target = redirect("ontology", fmt.media_type)
+    assert target == f"{canonical_base()}ontology.{fmt.suffix}"
+    response = client.get("/" + target.removeprefix(canonical_base()))
+    assert (response.status_code, response.mimetype) == (200, fmt.media_type)
+
+
+@pytest.mark.parametrize(
+    ("path", "accept", "expected"),
+    [
+        # a browser's header, with */*: the page
+        ("ontology", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "html"),
+        ("ontology", "application/xhtml+xml", "html"),
+        # an RDF client listing several types: the first rule that fits one of them
+        ("ontology", "application/rdf+xml, text/turtle;q=0.9", "ttl"),
+        ("ontology", "", None),  # no Accept: the server negotiates (Turtle)
+        ("ontology", "*/*", None),
+        ("ontology/2.0.0", "text/turtle", "version"),
+    ],
+)
+def test_the_htaccess_negotiates_like_the_server(path: str, accept: str, expected: str) -> None:
+    base = canonical_base()
+    wanted = {
+        None: f"{base}ontology",
+        "version": f"{base}ontology/2.0.0",
+    }.get(expected, f"{base}ontology.{expected}")
+    assert redirect(path, accept) == wanted
+
+
+def test_the_htaccess_names_the_current_version(app: Flask, client: FlaskClient) -> None:
+    version = str(get_holder(app).store.ontology.value(URIRef(VOCABULARY), OWL.versionIRI))
+    assert version.startswith(f"{VOCABULARY}/")
+    target = redirect(version[len(VOCABULARY) - len("ontology") :], "text/turtle")
+    response = client.get("/" + target.removeprefix(canonical_base()))
+    assert (response.status_code, response.headers["Location"]) == (303, "/ontology")
