@@ -75,7 +75,7 @@ SYLLABLES_EN = [
     "ni",
     "kum",
 ]
-PREFIXES = f"""@prefix cld: <{BASE}ontology#> .
+PREFIXES = f"""@prefix cld: <https://w3id.org/clusterld/ontology#> .
 @prefix org: <http://www.w3.org/ns/org#> .
 @prefix rov: <http://www.w3.org/ns/regorg#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .

@@ -75,7 +75,7 @@ PLAIN_GET = [
     "/dumps/clusterld-ontology.ttl",
 ]
 GOOD_QUERIES = [
-    "SELECT ?c ?label WHERE { ?c a <https://clusterld.example/tomsk/ontology#"
+    "SELECT ?c ?label WHERE { ?c a <https://w3id.org/clusterld/ontology#"
     "EducationIndustryCluster> ; <http://www.w3.org/2000/01/rdf-schema#label> ?label } LIMIT 50",
     "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
     "ASK { ?s a <http://www.w3.org/ns/org#Membership> }",

@@ -39,8 +39,11 @@ from rdflib.term import Node
 SOURCE_BASE = "https://clusterld.example/tomsk/"
 """The placeholder base the shipped files are written under (clusterld.namespaces)."""
 
+VOCABULARY = "https://w3id.org/clusterld/ontology"
+"""The ontology's persistent IRI, never rebased (clusterld.namespaces)."""
+
 ID = SOURCE_BASE + "id/"
-CLD = Namespace(SOURCE_BASE + "ontology#")
+CLD = Namespace(VOCABULARY + "#")
 ORG = Namespace("http://www.w3.org/ns/org#")
 ROV = Namespace("http://www.w3.org/ns/regorg#")
 SCHEMA = Namespace("http://schema.org/")  # the files use http, as schema.org's own RDF did

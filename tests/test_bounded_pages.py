@@ -17,6 +17,7 @@ from flask import Flask
 from rdflib import RDF, Graph, URIRef
 
 from clusterld.dataset.store import get_holder
+from clusterld.namespaces import CLD
 from clusterld.publishing.progress import Progress
 from clusterld.web import documents
 from clusterld.web.pages import resources
@@ -36,7 +37,7 @@ def test_home_lists_the_first_clusters_and_links_to_all(
     assert "The first 3 of 9" in page and CLUSTERS in page
     answer = client.get("/", headers={"Accept": "text/turtle"}).get_data(as_text=True)
     turtle = Graph().parse(data=answer, format="turtle")
-    cld = URIRef("http://localhost/ontology#EducationIndustryCluster")
+    cld = CLD.EducationIndustryCluster
     assert len(set(turtle.subjects(RDF.type, cld))) == 3
 
 
@@ -49,7 +50,7 @@ def test_a_long_class_is_split_into_linked_pages(
     for number in (1, 2, 3):
         query = f"?page={number}" if number > 1 else ""
         graph = Graph().parse(data=client.get(f"{CLUSTERS}.ttl{query}").get_data(as_text=True))
-        cld = URIRef("http://localhost/ontology#EducationIndustryCluster")
+        cld = CLD.EducationIndustryCluster
         on_page = {str(s) for s in graph.subjects(RDF.type, cld)}
         assert len(on_page) == (4 if number < 3 else 1) and not on_page & seen
         seen |= on_page

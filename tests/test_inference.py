@@ -12,10 +12,11 @@ from clusterld import config
 from clusterld.cli import cli
 from clusterld.dataset.inference import materialise
 from clusterld.dataset.loading import load_graph
+from clusterld.namespaces import CLD as CLD_NAMESPACE
 from clusterld.namespaces import ORG, SOURCE_BASE
 
 SETTINGS = config.load()
-CLD = f"{SOURCE_BASE}ontology#"
+CLD = str(CLD_NAMESPACE)
 ID = f"{SOURCE_BASE}id/"
 PREFIXES = f"""
 @prefix cld: <{CLD}> .

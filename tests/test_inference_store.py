@@ -31,7 +31,7 @@ GRAPH = f"{BASE}graph/data"
 ID = f"{BASE}id/"
 
 ONE_WAY = """
-@prefix cld:    <https://clusterld.example/tomsk/ontology#> .
+@prefix cld:    <https://w3id.org/clusterld/ontology#> .
 @prefix id:     <https://clusterld.example/tomsk/id/> .
 @prefix org:    <http://www.w3.org/ns/org#> .
 @prefix rov:    <http://www.w3.org/ns/regorg#> .

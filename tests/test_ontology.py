@@ -9,7 +9,7 @@ from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS
 
 from clusterld import config
 from clusterld.dataset.loading import load_graph
-from clusterld.namespaces import SOURCE_BASE, VANN, IRIScheme
+from clusterld.namespaces import CLD, SOURCE_BASE, VANN, IRIScheme
 
 SCHEME = IRIScheme(SOURCE_BASE)
 CC_BY_4 = {
@@ -40,7 +40,7 @@ def languages(graph: Graph, subject: URIRef, predicate: URIRef) -> list[str]:
 
 
 def is_standard(term: object) -> bool:
-    return isinstance(term, URIRef) and not str(term).startswith(SOURCE_BASE)
+    return isinstance(term, URIRef) and not str(term).startswith((SOURCE_BASE, str(CLD)))
 
 
 def test_ontology_header(ontology: Graph) -> None:

@@ -14,7 +14,7 @@ from rdflib.namespace import FOAF, RDF, RDFS, SKOS, VOID
 
 from clusterld.dataset.describe import describe
 from clusterld.dataset.store import get_store
-from clusterld.namespaces import ORG
+from clusterld.namespaces import CLD, ORG
 from clusterld.web import documents
 
 BASE = "http://localhost/"
@@ -191,7 +191,7 @@ def test_404_is_a_page_for_browsers(client: FlaskClient) -> None:
 
 def test_ontology_and_shapes_are_hash_namespaces(client: FlaskClient) -> None:
     ontology = turtle(client, "/ontology")
-    term = URIRef(f"{BASE}ontology#EducationIndustryCluster")
+    term = CLD.EducationIndustryCluster
     assert {lit.language for lit in ontology.objects(term, RDFS.label)} == {"ru", "en"}
     shapes = turtle(client, "/shapes")
     assert (URIRef(f"{BASE}shapes#ClusterShape"), RDF.type, None) in shapes
@@ -201,13 +201,13 @@ def test_ontology_and_shapes_are_hash_namespaces(client: FlaskClient) -> None:
 
 
 def test_ontology_version_iri_redirects_to_the_ontology(client: FlaskClient) -> None:
-    response = client.get("/ontology/1.0.0")
+    response = client.get("/ontology/2.0.0")
     assert (response.status_code, response.headers["Location"]) == (303, "/ontology")
 
 
 def test_class_page_lists_the_instances(client: FlaskClient) -> None:
     graph = turtle(client, "/class/cld/EducationIndustryCluster")
-    cls = URIRef(f"{BASE}ontology#EducationIndustryCluster")
+    cls = CLD.EducationIndustryCluster
     assert len(set(graph.subjects(RDF.type, cls))) == 9
     assert graph.value(INDUSTRIAL, SKOS.prefLabel) is not None
 

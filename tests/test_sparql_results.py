@@ -26,7 +26,7 @@ from sparql_support import parse_graph, parse_result
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
 
 SELECT = """
-PREFIX cld: <{base}ontology#>
+PREFIX cld: <https://w3id.org/clusterld/ontology#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 SELECT ?cluster ?label ?notation ?length ?issued WHERE {{
@@ -42,9 +42,12 @@ SELECT ?source ?issued ?tab WHERE {{
   BIND("a\\tb \\"quoted\\"\\nline" AS ?tab)
 }}
 """
-ASK = "PREFIX cld: <{base}ontology#> ASK {{ ?c a cld:EducationIndustryCluster }}"
+ASK = """
+PREFIX cld: <https://w3id.org/clusterld/ontology#>
+ASK {{ ?c a cld:EducationIndustryCluster }}
+"""
 CONSTRUCT = """
-PREFIX cld: <{base}ontology#>
+PREFIX cld: <https://w3id.org/clusterld/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 CONSTRUCT {{ ?c rdfs:label ?l ; a cld:EducationIndustryCluster }}
 WHERE {{ ?c a cld:EducationIndustryCluster ; rdfs:label ?l }}

@@ -3,7 +3,9 @@
 The files in ``ontology/``, ``data/`` and ``shapes/`` are written under one placeholder
 base, :data:`SOURCE_BASE`.  When they are loaded, every IRI under that base is rewritten to
 the base the dataset is published under (see :func:`clusterld.dataset.loading.rebase`), so the same
-files serve any host.  Standard vocabularies keep their own, fixed namespaces.
+files serve any host.  Standard vocabularies keep their own, fixed namespaces, and so does
+ClusterLD's own vocabulary (:data:`VOCABULARY`, :data:`CLD`): regions that publish into one
+shared store must mean the same class by the same IRI, so its terms never move with a base.
 """
 
 from __future__ import annotations
@@ -16,6 +18,22 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SH, SKOS
 
 SOURCE_BASE = "https://clusterld.example/tomsk/"
 """The base IRI that the shipped files are written with."""
+
+VOCABULARY = "https://w3id.org/clusterld/ontology"
+"""The IRI of the ClusterLD ontology: persistent (w3id.org), the same in every deployment.
+
+w3id.org redirects it to the documentation of the canonical deployment (``w3id/.htaccess``);
+every server also documents it itself at ``{base}ontology``."""
+
+CLD = Namespace(f"{VOCABULARY}#")
+"""The namespace of the ontology's terms (preferred prefix ``cld:``), hash IRIs."""
+
+
+def in_vocabulary(iri: str) -> bool:
+    """Whether ``iri`` is the ontology, one of its terms or one of its version IRIs."""
+    text = str(iri)  # a URIRef's startswith takes no tuple of prefixes
+    return text == VOCABULARY or text.startswith((f"{VOCABULARY}#", f"{VOCABULARY}/"))
+
 
 ORG = Namespace("http://www.w3.org/ns/org#")
 ROV = Namespace("http://www.w3.org/ns/regorg#")
@@ -104,10 +122,11 @@ def show_iri(text: str) -> str:
 
 @dataclass(frozen=True)
 class IRIScheme:
-    """The IRIs of one published dataset, all under one base.
+    """The IRIs of one published dataset: its own under one base, the vocabulary's fixed.
 
-    One pattern for each kind of thing: ``{base}id/{kind}/{slug}`` for things,
-    ``{base}ontology#{Term}`` for the vocabulary and ``{base}shapes#{Shape}`` for shapes.
+    One pattern for each kind of thing: ``{base}id/{kind}/{slug}`` for things and
+    ``{base}shapes#{Shape}`` for shapes; the vocabulary is ``{VOCABULARY}#{Term}`` whatever
+    the base, and its documentation is served at ``{base}ontology``.
     """
 
     base: str
@@ -118,12 +137,18 @@ class IRIScheme:
 
     @property
     def ontology(self) -> URIRef:
+        """The ontology's IRI (:data:`VOCABULARY`): the same under every base."""
+        return URIRef(VOCABULARY)
+
+    @property
+    def ontology_document(self) -> URIRef:
+        """Where this deployment serves the ontology's documentation (all five formats)."""
         return URIRef(f"{self.base}ontology")
 
     @property
     def term(self) -> Namespace:
-        """Namespace of the ClusterLD ontology's own terms (prefix ``cld:``)."""
-        return Namespace(f"{self.base}ontology#")
+        """Namespace of the ClusterLD ontology's own terms (prefix ``cld:``): :data:`CLD`."""
+        return CLD
 
     @property
     def shapes(self) -> URIRef:

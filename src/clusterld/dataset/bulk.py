@@ -24,6 +24,7 @@ from clusterld.dataset.loading import (
     refuse_xml_entities,
 )
 from clusterld.errors import InputError, RDFSyntaxError
+from clusterld.namespaces import in_vocabulary
 
 OXIGRAPH_FORMATS = {
     "turtle": RdfFormat.TURTLE,
@@ -128,7 +129,8 @@ def _rebased(
     quads: Iterator[Quad], graph: NamedNode, source_base: str, base: str
 ) -> Iterator[Quad]:
     """Every quad in ``graph``, with IRIs (and IRI-valued plain strings) under
-    ``source_base`` moved under ``base``, as :func:`clusterld.dataset.loading.rebase` does."""
+    ``source_base`` moved under ``base``, as :func:`clusterld.dataset.loading.rebase` does
+    (the vocabulary's IRIs stay)."""
     if source_base == base:
         for quad in quads:
             yield Quad(quad.subject, quad.predicate, quad.object, graph)
@@ -138,10 +140,12 @@ def _rebased(
     def move(term: object) -> object:
         if isinstance(term, NamedNode):
             value = term.value
-            return NamedNode(base + value[cut:]) if value.startswith(source_base) else term
+            if value.startswith(source_base) and not in_vocabulary(value):
+                return NamedNode(base + value[cut:])
+            return term
         if isinstance(term, Literal) and term.language is None:
             value = term.value
-            if value.startswith(source_base):
+            if value.startswith(source_base) and not in_vocabulary(value):
                 return Literal(base + value[cut:], datatype=term.datatype)
         return term
 

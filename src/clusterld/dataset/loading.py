@@ -21,7 +21,7 @@ from rdflib.plugins.stores.memory import Memory
 from rdflib.term import Node
 
 from clusterld.errors import InputError, InputTooLarge, RDFSyntaxError
-from clusterld.namespaces import iri_problem, is_iri, show_iri
+from clusterld.namespaces import in_vocabulary, iri_problem, is_iri, show_iri
 
 LIMITED_TURTLE = "clusterld-limited-turtle"
 """The name of the Turtle parser that stops at a number of terms (see ``parse_text``)."""
@@ -284,7 +284,10 @@ def load_graph(paths: Iterable[Path], *, source_base: str, base: str) -> Graph:
 
 
 def rebase(graph: Graph, source_base: str, base: str) -> Graph:
-    """Rewrite every IRI (and IRI-valued string) under ``source_base`` to ``base``."""
+    """Rewrite every IRI (and IRI-valued string) under ``source_base`` to ``base``.
+
+    The vocabulary's IRIs (:data:`clusterld.namespaces.VOCABULARY`) never move, even under a
+    source base that contains them: every deployment shares them."""
     if source_base == base:
         return graph
     rebased = Graph()
@@ -297,11 +300,15 @@ def rebase(graph: Graph, source_base: str, base: str) -> Graph:
 
 
 def _rebase_term(term: Node, source_base: str, base: str) -> Node:
-    if isinstance(term, URIRef) and term.startswith(source_base):
+    if isinstance(term, URIRef) and _moves(term, source_base):
         return URIRef(base + term[len(source_base) :])
-    if isinstance(term, Literal) and term.language is None and str(term).startswith(source_base):
+    if isinstance(term, Literal) and term.language is None and _moves(str(term), source_base):
         return Literal(base + str(term)[len(source_base) :], datatype=term.datatype)
     return term
+
+
+def _moves(value: str, source_base: str) -> bool:
+    return value.startswith(source_base) and not in_vocabulary(value)
 
 
 def _one_based(column: int | None) -> int | None:

@@ -171,7 +171,9 @@ def add_dataset(graph: Graph, store: Store, urls: SiteURLs, profile: Profile, pa
     else:
         add_texts(graph, subject, DCTERMS.title, texts(source, subject, DCTERMS.title, RDFS.label))
         add_texts(graph, subject, DCTERMS.description, texts(source, subject, RDFS.comment))
-        graph.add((subject, DCAT.landingPage, typed(graph, subject, FOAF.Document)))
+        # the page that documents it here: the shapes' own IRI, the ontology's local copy
+        page = store.iris.ontology_document if part == "ontology" else subject
+        graph.add((subject, DCAT.landingPage, typed(graph, page, FOAF.Document)))
         for version in source.objects(subject, OWL.versionInfo):
             graph.add((subject, DCAT.version, Literal(str(version))))
     add_common(graph, store, urls, profile, subject)

@@ -1,7 +1,11 @@
 """Where each IRI of the dataset is served on this server, and the IRIs of its documents.
 
 Things ``{base}id/<path>`` are described by the document ``{base}doc/<path>``; the ontology
-and the shapes are hash namespaces served whole at ``/ontology`` and ``/shapes``.  Links in
+and the shapes are hash namespaces served whole at ``/ontology`` and ``/shapes``.  The
+ontology's IRIs are not under the base (they are :data:`clusterld.namespaces.VOCABULARY`,
+shared by every deployment) but are documented here all the same, so links to its terms stay
+on this server as anchors of ``/ontology``, and a version IRI ``{VOCABULARY}/<v>`` is
+``/ontology/<v>``.  Links in
 pages are built from these with ``url_for``, so they resolve on the server that answered,
 whatever host the base IRI names (e.g. behind a reverse proxy).
 """
@@ -15,6 +19,7 @@ from flask import url_for
 from rdflib import URIRef
 
 from clusterld.formats import Format
+from clusterld.namespaces import VOCABULARY, in_vocabulary
 
 
 @dataclass(frozen=True)
@@ -42,8 +47,11 @@ class Address:
 
 
 def local_address(base: str, iri: str) -> Address | None:
-    """The page of this server that describes ``iri``; ``None`` for IRIs not under ``base``."""
-    if not iri.startswith(base):
+    """The page of this server that describes ``iri``: an IRI under ``base`` or of the
+    vocabulary; ``None`` for any other."""
+    if in_vocabulary(iri):
+        iri = f"{base}ontology{iri[len(VOCABULARY) :]}"
+    elif not iri.startswith(base):
         return None
     rest = iri[len(base) :]
     name, _, fragment = rest.partition("#")

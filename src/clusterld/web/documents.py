@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from flask import current_app
 from rdflib import Graph, URIRef
-from rdflib.namespace import OWL, RDF, Namespace
+from rdflib.namespace import FOAF, OWL, RDF, Namespace
 
 from clusterld.dataset.describe import (
     Description,
@@ -103,14 +103,27 @@ def thing_document(store: Store, path: str, *, all_incoming: bool = False) -> Do
 
 
 def vocabulary_document(store: Store, name: str) -> Document:
-    """The whole ontology or the whole shapes graph: hash IRIs are served by one document."""
+    """The whole ontology or the whole shapes graph: hash IRIs are served by one document.
+
+    The shapes' IRIs are under the base, so ``{base}shapes`` is both their namespace and
+    their document.  The ontology's are not: ``{base}ontology`` is this server's copy of the
+    shared vocabulary's documentation, and says so (``foaf:primaryTopic`` the ontology)."""
     source = store.ontology if name == "ontology" else store.shapes
     address = Address(f"resources.{name}")
     topic = store.iris.ontology if name == "ontology" else store.iris.shapes
+
+    def build() -> Graph:
+        graph = copy_graph(source)
+        if name == "ontology":
+            doc = store.iris.ontology_document
+            graph.add((doc, RDF.type, FOAF.Document))
+            graph.add((doc, FOAF.primaryTopic, topic))
+        return graph
+
     return Document(
         key=name,
         address=address,
-        build=lambda: copy_graph(source),
+        build=build,
         page=lambda graph, lang: (
             shapes_doc.page(store, graph, topic, lang, address)
             if name == "shapes"
@@ -208,8 +221,9 @@ def address_iri(store: Store, prefix: str, name: str) -> str:
 
 
 def is_version_iri(store: Store, version: str) -> bool:
-    """Whether ``{base}ontology/<version>`` is the version IRI of the published ontology."""
-    iri = URIRef(f"{store.base}ontology/{version}")
+    """Whether ``{VOCABULARY}/<version>`` (served at ``{base}ontology/<version>``) is the
+    version IRI of the published ontology."""
+    iri = URIRef(f"{store.iris.ontology}/{version}")
     return (store.iris.ontology, OWL.versionIRI, iri) in store.ontology
 
 

@@ -47,7 +47,8 @@ def document(path: str) -> WerkzeugResponse:
 @bp.get("/ontology")
 @bp.get(f"/ontology.{FORMAT_SUFFIX}")
 def ontology(ext: str | None = None) -> Response:
-    """The ontology: one document for every ``{base}ontology#Term`` (hash IRIs)."""
+    """The ontology's documentation: one document for every ``cld:Term`` (hash IRIs of the
+    shared vocabulary, ``https://w3id.org/clusterld/ontology#Term``; anchors of the page)."""
     return render(documents.vocabulary_document(get_store(), "ontology"), ext)
 
 
@@ -60,7 +61,8 @@ def shapes(ext: str | None = None) -> Response:
 
 @bp.get("/ontology/<path:version>")
 def ontology_version(version: str) -> WerkzeugResponse:
-    """A version IRI of the ontology: ``303`` to the ontology document when it is current."""
+    """A version IRI of the ontology (``{VOCABULARY}/<version>``, which w3id.org redirects
+    here): ``303`` to the ontology document when it is current."""
     store = get_store()
     if not documents.is_version_iri(store, version):
         raise NotFound(f"The ontology has no version {version!r}.")
