@@ -17,7 +17,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
 
+from backends import BACKENDS, backend_app
 from clusterld.web.app import create_app
+from stores import RunningStore, StoreUnavailable, start_oxigraph, start_virtuoso
 
 TESTS = Path(__file__).parent
 FIXTURES = TESTS / "data"
@@ -55,10 +57,17 @@ def _no_clusterld_environment(tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 @pytest.fixture(scope="session")
-def app() -> Flask:
+def embedded_app() -> Flask:
     """The application serving the shipped dataset under ``http://localhost/``."""
     application = create_app({"TESTING": True})
     return application
+
+
+@pytest.fixture(scope="session")
+def app(embedded_app: Flask) -> Flask:
+    """The application of most tests: the embedded store (modules whose answers must not
+    depend on the backend override this with ``any_app``)."""
+    return embedded_app
 
 
 @pytest.fixture()
@@ -80,3 +89,49 @@ def make_app() -> Callable[..., Flask]:
         return create_app({"TESTING": True, **settings})
 
     return build
+
+
+# Real SPARQL stores (tests/stores.py), each started once per session and only when a test
+# asks for it. A store that is not installed is a skip on a developer's machine but a failure
+# in CI, where .ci/run installs both (as with Chromium for the browser tests).
+def _store_or_skip(start: Callable[[Path], RunningStore], folder: Path) -> RunningStore:
+    try:
+        return start(folder)
+    except StoreUnavailable as missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"{missing}; CI must install it (.ci/run)")
+        pytest.skip(str(missing))
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStore]:
+    """The Oxigraph server (`oxigraph serve`) on a free loopback port, in a folder of its own."""
+    store = _store_or_skip(start_oxigraph, tmp_path_factory.mktemp("oxigraph"))
+    yield store
+    store.stop()
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStore]:
+    """Virtuoso (`virtuoso-t`) with its own virtuoso.ini, user `clusterld`, loopback ports."""
+    store = _store_or_skip(start_virtuoso, tmp_path_factory.mktemp("virtuoso"))
+    yield store
+    store.stop()
+
+
+@pytest.fixture(params=["oxigraph", "virtuoso"])
+def remote_store(request: pytest.FixtureRequest) -> RunningStore:
+    """Each real store in turn; only the one a test runs with is started."""
+    store: RunningStore = request.getfixturevalue(f"{request.param}_server")
+    return store
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def any_app(request: pytest.FixtureRequest) -> Flask:
+    """The shipped dataset served over each backend in turn: the embedded store, the Oxigraph
+    server, Virtuoso (test modules whose answers must not depend on the backend override
+    their ``app`` with this)."""
+    if request.param == "embedded":
+        application: Flask = request.getfixturevalue("embedded_app")
+        return application
+    return backend_app(request.getfixturevalue(f"{request.param}_server"))

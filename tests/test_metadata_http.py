@@ -39,6 +39,13 @@ SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 
 @pytest.fixture(scope="module")
+def app(any_app: Flask) -> Flask:
+    """Every test here runs over each backend (embedded, Oxigraph server, Virtuoso): its
+    answers must not depend on where the triples are."""
+    return any_app
+
+
+@pytest.fixture(scope="module")
 def store(app: Flask) -> Store:
     return get_holder(app).store
 

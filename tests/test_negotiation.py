@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from clusterld.formats import (
@@ -37,6 +38,13 @@ COMUNICA = (
     "application/xml;q=0.3,image/svg+xml;q=0.3,text/xml;q=0.3,text/html;q=0.2,"
     "application/xhtml+xml;q=0.18"
 )
+
+
+@pytest.fixture(scope="module")
+def app(any_app: Flask) -> Flask:
+    """Every test here runs over each backend (embedded, Oxigraph server, Virtuoso): its
+    answers must not depend on where the triples are."""
+    return any_app
 
 
 @pytest.mark.parametrize(

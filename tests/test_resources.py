@@ -22,6 +22,13 @@ INDUSTRIAL = URIRef(f"{BASE}id/cluster/industrial")
 SOURCE = "source/cluster-policy-2021-03-31"
 
 
+@pytest.fixture(scope="module")
+def app(any_app: Flask) -> Flask:
+    """Every test here runs over each backend (embedded, Oxigraph server, Virtuoso): its
+    answers must not depend on where the triples are."""
+    return any_app
+
+
 def turtle(client: FlaskClient, path: str, **query: str) -> Graph:
     response = client.get(path, headers={"Accept": "text/turtle"}, query_string=query)
     assert response.status_code == 200, path

@@ -27,6 +27,13 @@ JSON_RESULTS, XML_RESULTS = "application/sparql-results+json", "application/spar
 JSONLD = "application/ld+json"
 
 
+@pytest.fixture(scope="module")
+def app(any_app: Flask) -> Flask:
+    """Every test here runs over each backend (embedded, Oxigraph server, Virtuoso): its
+    answers must not depend on where the triples are."""
+    return any_app
+
+
 @pytest.mark.parametrize(
     ("form", "accept", "status", "media_type"),
     [

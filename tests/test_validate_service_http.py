@@ -33,6 +33,13 @@ MEDIA_TYPES = {
 VALID, INVALID = "organisation", "organisation-without-english-label"
 
 
+@pytest.fixture(scope="module")
+def app(any_app: Flask) -> Flask:
+    """Every test here runs over each backend (embedded, Oxigraph server, Virtuoso): its
+    answers must not depend on where the triples are."""
+    return any_app
+
+
 def body(name: str) -> bytes:
     return (UPLOADS / name).read_bytes()
 

@@ -232,6 +232,8 @@ class Endpoint:
             response = self._http.request(
                 method, url, body=body, headers=dict(headers), preload_content=True, **options
             )
+        except urllib3.exceptions.NewConnectionError as error:  # refused: the store is down
+            raise StoreDown(self._down_message(error)) from None
         except (urllib3.exceptions.ReadTimeoutError, urllib3.exceptions.ConnectTimeoutError):
             raise StoreTimeout(self._timeout_message(timeout)) from None
         except urllib3.exceptions.HTTPError as error:

@@ -39,12 +39,20 @@ from rdflib.term import Node
 from clusterld.dataset.describe import Description, new_graph
 from clusterld.dataset.endpoint import N_TRIPLES, Endpoint, standard_results
 from clusterld.dataset.labels import LABEL_PREDICATES
-from clusterld.dataset.store import PARTS, Store, StoreUnavailable, read_report_text
+from clusterld.dataset.store import (
+    PARTS,
+    RECENT_ENTRIES,
+    RecentlyUsed,
+    Store,
+    StoreUnavailable,
+    read_report_text,
+)
 from clusterld.dataset.terms import Triple, to_ox, to_rdflib
 from clusterld.dataset.versions import Manifest
 from clusterld.namespaces import IRIScheme
 from clusterld.shacl.engine import ValidationReport
 
+SKOS_NOTATION = "http://www.w3.org/2004/02/skos/core#notation"
 CONTROL = "urn:x-clusterld:"
 """Namespace of the control graph's predicates: bookkeeping, not part of any dataset."""
 CURRENT = f"<{CONTROL}current>"
@@ -119,7 +127,10 @@ def open_remote(
             f"publish it first: clusterld publish --store URL --base-uri {base}"
         )
     record = iri(version_iri(base, version))
-    rows = endpoint.select(f"SELECT ?m WHERE {{ GRAPH {record} {{ {record} {MANIFEST} ?m }} }}")
+    rows = endpoint.select(
+        f"SELECT ?m ?r WHERE {{ GRAPH {record} {{ {record} {MANIFEST} ?m . "
+        f"OPTIONAL {{ {record} {REPORT} ?r }} }} }}"
+    )
     if not rows or rows[0][0] is None:
         raise StoreUnavailable(
             f"The version {version} named current under {base} has no record in the store; "
@@ -133,6 +144,7 @@ def open_remote(
         graphs=version_graphs(manifest.base, version),
         cache=cache,
         max_incoming=max_incoming,
+        report_text=str(rows[0][1].value) if rows[0][1] is not None else "",
     )
 
 
@@ -145,6 +157,8 @@ class RemoteStore(Store):
     """The version's graph names in the store, by part."""
     cache: Path = field(kw_only=True)
     """A local folder for what is made from the store once per version (the dumps)."""
+    report_text: str = field(default="", kw_only=True, repr=False)
+    """The validation report, as Turtle (read with the manifest: every document links it)."""
     max_incoming: int = field(default=50, kw_only=True)
     """``MAX_INCOMING_LINKS``: the incoming links a document shows (for :meth:`mentions`)."""
 
@@ -198,7 +212,7 @@ class RemoteStore(Store):
 
     @cached_property
     def report(self) -> ValidationReport:
-        return read_report_text(self._record(REPORT), conforms=self.manifest.conforms)
+        return read_report_text(self.report_text, conforms=self.manifest.conforms)
 
     @cached_property
     def thing_paths(self) -> tuple[str, ...]:
@@ -225,12 +239,75 @@ class RemoteStore(Store):
         depth = CLOSURE_DEPTH
         while True:
             rows = self.endpoint.select(
-                describe_query(subject, max_incoming, depth), default_graphs=self.union_graphs
+                describe_query(subject, max_incoming, depth, data=self.graphs["data"]),
+                default_graphs=self.union_graphs,
+                named_graphs=(self.graphs["data"],),
             )
-            graph, total, shown, open_ends = assemble(new_graph(self.union), subject, rows, depth)
+            known, open_ends = assemble(new_graph(self.union), subject, rows, depth)
             if not open_ends or depth >= MAX_CLOSURE_DEPTH:
-                return Description(subject, graph, total, shown)
+                self.known.put(subject, known)
+                for node, triples in known.labels.items():
+                    self.labels.put(node, triples)
+                return known.description
             depth *= 2
+
+    @property
+    def known(self) -> RecentlyUsed:
+        """What recent descriptions told, by subject (see :class:`Described`)."""
+        known: RecentlyUsed = self.cached("store|known", lambda: RecentlyUsed(RECENT_ENTRIES))
+        return known
+
+    @property
+    def labels(self) -> RecentlyUsed:
+        """The labels (all of :data:`LABEL_PREDICATES`) of IRIs recent descriptions
+        mentioned."""
+        labels: RecentlyUsed = self.cached("store|labels", lambda: RecentlyUsed(RECENT_ENTRIES))
+        return labels
+
+    def answer_known(
+        self, pattern: tuple[Node | None, Node | None, Node | None]
+    ) -> list[Triple] | None:
+        """The union's triples matching ``pattern``, if a recent description knows them."""
+        s, p, o = pattern
+        if isinstance(s, URIRef):
+            found: Described | None = self.known.peek(s)
+            answer = found.answer(pattern) if found is not None else None
+            if answer is not None:
+                return answer
+            labels: list[Triple] | None = self.labels.peek(s) if p in LABEL_PREDICATES else None
+            if labels is not None:
+                return [t for t in labels if t[1] == p and o in (None, t[2])]
+        if s is None and isinstance(o, URIRef):
+            target: Described | None = self.known.peek(o)
+            return target.answer(pattern) if target is not None else None
+        return None
+
+    def membership_graph(self, organisation: URIRef) -> Graph:
+        """The memberships in ``organisation``, their members, roles, the members' own
+        members, and all their labels: one ``CONSTRUCT`` (remembered), rather than a lookup
+        per membership."""
+
+        def fetch() -> Graph:
+            graph = new_graph(self.union)
+            for t in self.endpoint.construct(
+                membership_query(organisation, self.iris), default_graphs=self.union_graphs
+            ):
+                graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+            named = {o for p, o in graph.predicate_objects() if isinstance(o, URIRef)}
+            for node in named - {organisation}:  # every label of each was asked for
+                self.labels.put(
+                    node, [t for lp in LABEL_PREDICATES for t in graph.triples((node, lp, None))]
+                )
+            return graph
+
+        found: Graph = self.recent(("memberships", organisation), fetch)
+        return found
+
+    def in_data(self, node: URIRef) -> bool:
+        found = self.known.peek(node)
+        if found is not None and found.in_data is not None:
+            return bool(found.in_data)
+        return super().in_data(node)
 
     def _view(self, name: URIRef, graphs: tuple[str, ...]) -> Graph:
         graph = Graph(store=RemoteView(self, graphs), identifier=name)
@@ -259,7 +336,35 @@ class RemoteStore(Store):
         return str(rows[0][0].value) if rows and rows[0][0] is not None else ""
 
 
-def describe_query(subject: URIRef, max_incoming: int | None, depth: int) -> str:
+def membership_query(organisation: URIRef, iris: IRIScheme) -> str:
+    """What :func:`clusterld.dataset.members.members_by_role` reads, as one ``CONSTRUCT``."""
+    x = str(to_ox(organisation))
+    org, rdf = "http://www.w3.org/ns/org#", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    labels = " ".join(f"<{p}>" for p in (*LABEL_PREDICATES, SKOS_NOTATION))
+    membership = (
+        f"?m <{org}organization> {x} ; <{rdf}type> <{org}Membership> ; <{org}member> ?who ."
+    )
+    return f"""CONSTRUCT {{
+        ?m <{org}organization> {x} ; <{rdf}type> <{org}Membership> ; <{org}member> ?who ;
+           <{iris.term.viaOrganisation}> ?via ; <{org}role> ?role .
+        ?m2 <{org}organization> ?who ; <{rdf}type> <{org}Membership> ; <{org}member> ?sub .
+        ?named ?lp ?label .
+    }} WHERE {{
+        {membership}
+        {{ ?m <{iris.term.viaOrganisation}> ?via }}
+        UNION {{ ?m <{org}role> ?role }}
+        UNION {{ ?m2 <{org}organization> ?who ; <{rdf}type> <{org}Membership> ;
+                     <{org}member> ?sub }}
+        UNION {{ {{ ?m <{org}role> ?named }} UNION {{ ?m <{org}member> ?named }}
+                 UNION {{ ?m <{iris.term.viaOrganisation}> ?named }}
+                 UNION {{ ?m2 <{org}organization> ?who ; <{org}member> ?named }}
+                 ?named ?lp ?label VALUES ?lp {{ {labels} }} }}
+    }}"""
+
+
+def describe_query(
+    subject: URIRef, max_incoming: int | None, depth: int, data: str | None = None
+) -> str:
     """One SELECT for a whole description.  Its rows are of four kinds, told apart by which
     variables they bind:
 
@@ -268,7 +373,8 @@ def describe_query(subject: URIRef, max_incoming: int | None, depth: int) -> str
     - ``?m ?lp ?label``: a label of an IRI those triples mention (object or predicate);
     - ``?in ?via`` (``?inl ?inlabel``, ``?vl ?vlabel``: their labels): an incoming link, in
       IRI order, at most ``max_incoming``;
-    - ``?n``: the number of incoming links.
+    - ``?n``: the number of incoming links; ``?nb``: of links from blank nodes;
+    - ``?d``: bound if the graph ``data`` (a named graph of the request) describes it.
 
     No ``BIND``: Virtuoso's compiler fails on constants bound in unions.
     """
@@ -296,27 +402,60 @@ def describe_query(subject: URIRef, max_incoming: int | None, depth: int) -> str
     branches.append(
         f"{{ SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?in ?via WHERE {{ {links} }} }} }}"
     )
+    # Links from blank nodes: none means the incoming links above are all there are.
+    branches.append(f"{{ SELECT (COUNT(*) AS ?nb) WHERE {{ ?bn ?bp {x} FILTER(isBlank(?bn)) }} }}")
+    if data is not None:  # whether the data itself (not the ontology or shapes) has it
+        branches.append(f"{{ SELECT ?d WHERE {{ GRAPH <{data}> {{ {x} ?d ?do }} }} LIMIT 1 }}")
     blanks = " ".join(f"?b{level}" for level in range(1, depth + 1))
-    variables = f"{blanks} ?p ?o ?m ?lp ?label ?in ?via ?inl ?inlabel ?vl ?vlabel ?n"
+    variables = f"{blanks} ?p ?o ?m ?lp ?label ?in ?via ?inl ?inlabel ?vl ?vlabel ?n ?nb ?d"
     return f"SELECT {variables} WHERE {{ {' UNION '.join(branches)} }}"
+
+
+@dataclass
+class Described:
+    """What one description query told: the description, and what a page may look up next
+    without asking the store again (the subject's own triples, the labels of everything
+    mentioned, the incoming links when they are all there, whether the data has it)."""
+
+    description: Description
+    outgoing: list[Triple]
+    labels: dict[URIRef, list[Triple]]
+    incoming: list[Triple] | None
+    in_data: bool | None
+
+    def answer(self, pattern: tuple[Node | None, Node | None, Node | None]) -> list[Triple] | None:
+        """The triples matching ``pattern``, if this description knows them all."""
+        s, p, o = pattern
+        subject = self.description.subject
+        if s == subject:
+            return [t for t in self.outgoing if p in (None, t[1]) and o in (None, t[2])]
+        if s is None and o == subject and self.incoming is not None:
+            return [t for t in self.incoming if p in (None, t[1])]
+        return None
 
 
 def assemble(
     graph: Graph, subject: URIRef, rows: Sequence[tuple[Any, ...]], depth: int
-) -> tuple[Graph, int, int, bool]:
-    """The description graph from :func:`describe_query`'s rows, the number of incoming
-    links and of those shown, and whether a blank node at the last level was left
-    unexpanded."""
-    total = 0
+) -> tuple[Described, bool]:
+    """What :func:`describe_query`'s rows say, and whether a blank node at the last level
+    was left unexpanded."""
+    total = from_blanks = 0
     shown: set[tuple[Any, Any]] = set()
+    in_data: bool | None = None
+    mentioned: set[URIRef] = set()
     for row in rows:
         blanks = row[:depth]
-        p, o, m, lp, label, incoming, via, inl, inlabel, vl, vlabel, count = row[depth:]
+        p, o, m, lp, label, incoming, via, inl, inlabel, vl, vlabel, count, nb, d = row[depth:]
         if count is not None:
             total = int(count.value)
+        elif nb is not None:
+            from_blanks = int(nb.value)
+        elif d is not None:
+            in_data = True
         elif incoming is not None:
             shown.add((incoming, via))
             graph.add((to_rdflib(incoming), to_rdflib(via), subject))
+            mentioned |= {to_rdflib(incoming), to_rdflib(via)}  # type: ignore[arg-type]
             for node, predicate, value in ((incoming, inl, inlabel), (via, vl, vlabel)):
                 if value is not None:
                     graph.add((to_rdflib(node), to_rdflib(predicate), to_rdflib(value)))
@@ -326,10 +465,22 @@ def assemble(
         elif p is not None:
             deepest = next((b for b in reversed(blanks) if b is not None), None)
             s = subject if deepest is None else to_rdflib(deepest)
-            graph.add((s, to_rdflib(p), to_rdflib(o)))
+            triple = (s, to_rdflib(p), to_rdflib(o))
+            graph.add(triple)
+            mentioned |= {t for t in triple[1:] if isinstance(t, URIRef)}
     described = set(graph.subjects())
     open_ends = any(isinstance(o, BNode) and o not in described for o in graph.objects())
-    return graph, total, len(shown), open_ends and depth > 0
+    outgoing: list[Triple] = list(graph.triples((subject, None, None)))
+    labels = {
+        node: [t for lp in LABEL_PREDICATES for t in graph.triples((node, lp, None))]
+        for node in mentioned - {subject}
+    }
+    complete = from_blanks == 0 and len(shown) == total
+    incoming = [(s, p, subject) for s, p in graph.subject_predicates(subject) if s != subject]
+    in_data = bool(in_data) if rows else None
+    description = Description(subject, graph, total, len(shown))
+    known = Described(description, outgoing, labels, incoming if complete else None, in_data)
+    return known, open_ends and depth > 0
 
 
 _FORM = re.compile(r"^\s*(?:(?:PREFIX|BASE)\b[^<]*<[^>]*>\s*)*(SELECT|ASK)\b", re.IGNORECASE)
@@ -354,6 +505,13 @@ class RemoteView(RdflibStore):
     ) -> Iterator[tuple[Triple, Iterator[Graph | None]]]:
         if any(isinstance(term, BNode) for term in triple_pattern):
             return iter(())
+        known = (
+            self._store.answer_known(triple_pattern)
+            if self._graphs == self._store.union_graphs
+            else None
+        )
+        if known is not None:
+            return ((triple, iter((context,))) for triple in known)
         found = self._store.recent(
             ("triples", self._graphs, triple_pattern), lambda: self._ask(triple_pattern)
         )

@@ -52,6 +52,21 @@ class RecentlyUsed:
     def __len__(self) -> int:
         return len(self._items)
 
+    def peek(self, key: Hashable) -> Any:
+        """The value of ``key`` if it is held (marked recently used), else ``None``."""
+        with self._lock:
+            if key not in self._items:
+                return None
+            self._items.move_to_end(key)
+            return self._items[key]
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
     def get(self, key: Hashable, make: Callable[[], Any]) -> Any:
         """The value of ``key``, made by ``make()`` unless it is held (two makers may race:
         same value)."""
@@ -60,11 +75,7 @@ class RecentlyUsed:
                 self._items.move_to_end(key)
                 return self._items[key]
         value = make()
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+        self.put(key, value)
         return value
 
 
@@ -195,6 +206,16 @@ class Store:
     def mentions(self, iri: URIRef) -> bool:
         """Whether data, ontology or shapes have ``iri`` as a subject or an object."""
         return mentions(self.union, iri)
+
+    def membership_graph(self, organisation: URIRef) -> Graph:
+        """A graph holding what :func:`clusterld.dataset.members.members_by_role` reads
+        about ``organisation``: here the union itself (lookups are local); a remote store
+        fetches just that part, in one query."""
+        return self.union
+
+    def in_data(self, node: URIRef) -> bool:
+        """Whether the data (not the ontology or the shapes) has triples about ``node``."""
+        return (node, None, None) in self.data
 
     def latest_version(self) -> str | None:
         """The version its store names as current now, for stores that servers follow

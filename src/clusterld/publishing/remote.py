@@ -30,6 +30,7 @@ import pyoxigraph as ox
 from clusterld.dataset.endpoint import Endpoint, chunks
 from clusterld.dataset.remote import (
     CURRENT,
+    MANIFEST,
     RETIRED,
     STARTED,
     STATE,
@@ -90,9 +91,10 @@ def publish_remote(
         if current_version(endpoint, base) == manifest.version:
             log.info("Version %s is already current in the store", manifest.version)
             return manifest.version
-        with progress.phase("upload"):
-            register_loading(endpoint, base, manifest.version, now)
-            upload_version(endpoint, folder, manifest)
+        if not is_uploaded(endpoint, base, manifest.version):
+            with progress.phase("upload"):
+                register_loading(endpoint, base, manifest.version, now)
+                upload_version(endpoint, folder, manifest)
         with progress.phase("check"):
             check_counts(endpoint, base, manifest)
         with progress.phase("switch"):
@@ -102,6 +104,14 @@ def publish_remote(
     finally:
         endpoint.close()
     return manifest.version
+
+
+def is_uploaded(endpoint: Endpoint, base: str, version: str) -> bool:
+    """Whether a version's graphs are all in the store: its record graph, written last,
+    is there (a version published before, perhaps retired since).  Its graphs are then
+    never written again: a reader may still be reading them."""
+    record = iri(version_iri(base, version))
+    return endpoint.ask(f"ASK {{ GRAPH {record} {{ {record} {MANIFEST} ?m }} }}")
 
 
 def register_loading(endpoint: Endpoint, base: str, version: str, now: datetime) -> None:
@@ -194,15 +204,26 @@ def check_counts(endpoint: Endpoint, base: str, manifest: Manifest) -> None:
 
 
 def make_current(endpoint: Endpoint, base: str, version: str, now: datetime) -> None:
-    """One update: the new version current, the one it replaces stamped retired."""
+    """Make ``version`` current by one update of the pointer (stamping the version it
+    replaces retired); its own bookkeeping is updated around it, which readers never read.
+
+    The pointer moves in one operation whose ``WHERE`` always matches: Virtuoso 7 runs no
+    update whose pattern is only ``OPTIONAL`` parts, so the first version is inserted alone.
+    """
     control, record = iri(control_graph(base)), iri(version_iri(base, version))
-    endpoint.update(
-        f"DELETE {{ GRAPH {control} {{ {control} {CURRENT} ?old . {record} {STATE} ?state }} }}\n"
-        f"INSERT {{ GRAPH {control} {{ {control} {CURRENT} {record} . {record} {STATE} "
-        f'"current" . ?old {RETIRED} {stamp(now)} }} }}\n'
-        f"WHERE {{ OPTIONAL {{ GRAPH {control} {{ {control} {CURRENT} ?old }} }} "
-        f"OPTIONAL {{ GRAPH {control} {{ {record} {STATE} ?state }} }} }}"
-    )
+    endpoint.update(f"DELETE WHERE {{ GRAPH {control} {{ {record} {RETIRED} ?when }} }}")
+    if current_version(endpoint, base) is None:
+        endpoint.update(f"INSERT DATA {{ GRAPH {control} {{ {control} {CURRENT} {record} }} }}")
+    else:
+        endpoint.update(
+            f"DELETE {{ GRAPH {control} {{ {control} {CURRENT} ?old . ?old {STATE} ?state }} }}\n"
+            f"INSERT {{ GRAPH {control} {{ {control} {CURRENT} {record} . "
+            f'?old {RETIRED} {stamp(now)} . ?old {STATE} "retired" }} }}\n'
+            f"WHERE {{ GRAPH {control} {{ {control} {CURRENT} ?old "
+            f"OPTIONAL {{ ?old {STATE} ?state }} }} }}"
+        )
+    endpoint.update(f"DELETE WHERE {{ GRAPH {control} {{ {record} {STATE} ?state }} }}")
+    endpoint.update(f'INSERT DATA {{ GRAPH {control} {{ {record} {STATE} "current" }} }}')
 
 
 def drop_retired(endpoint: Endpoint, base: str, now: datetime) -> list[str]:

@@ -65,6 +65,8 @@ def run_remote(store: RemoteStore, job: QueryJob, timeout: float) -> Rendered | 
     inward = store.public_names()
     outward = {remote: public for public, remote in ((v, k) for k, v in inward.items())}
     query = rename_graphs(job.query, {public: remote for remote, public in inward.items()})
+    # Relative IRIs resolve against this endpoint, not the store's (a later BASE wins).
+    query = f"BASE <{job.base_iri}>\n{query}"
     dataset = remote_dataset(store, job)
     graph_form = job.form in ("CONSTRUCT", "DESCRIBE")
     body = store.endpoint.query(

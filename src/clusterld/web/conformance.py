@@ -40,7 +40,7 @@ def conformance(iri: str) -> Conformance | None:
     store = get_store()
     prefix = f"{store.base}id/"
     node = URIRef(iri)
-    if not iri.startswith(prefix) or (node, None, None) not in store.data:
+    if not iri.startswith(prefix) or not store.in_data(node):
         return None
     href = url_for(REPORT_ENDPOINT, path=iri[len(prefix) :])
     return Conformance(href, focus_conforms(store, node))

@@ -167,7 +167,7 @@ def thing_page(
         (page.class_link(t) for t in graph.objects(subject, RDF.type) if isinstance(t, URIRef)),
         key=lambda link: link.text.casefold(),
     )
-    groups = members_by_role(store.union, store.iris, subject, lang)
+    groups = members_by_role(store.membership_graph(subject), store.iris, subject, lang)
     more = address.url(incoming="all", **page.query) if description.truncated else None
     return page.render(
         "resource.html",

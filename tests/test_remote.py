@@ -1,0 +1,258 @@
+"""ClusterLD over a real remote store (the Oxigraph server, Virtuoso): publishing into named
+graphs, following the current version, faults, and what each document costs.
+
+The suites whose answers must not depend on the backend (documents, SPARQL protocol,
+metadata, validation) run over every backend through ``any_app``; this module tests what
+only a remote store has.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from click.testing import CliRunner
+from flask import Flask
+
+from backends import BASE, backend_app, publish_into, store_settings
+from clusterld import config
+from clusterld.cli import cli
+from clusterld.dataset.endpoint import Endpoint, EndpointConfig
+from clusterld.dataset.remote import RemoteStore, control_graph, current_version, version_graphs
+from clusterld.dataset.store import get_holder
+from clusterld.namespaces import CLD
+from clusterld.publishing.remote import drop_retired
+from clusterld.web.app import create_app
+from stores import RunningStore
+
+SHIPPED = config.dataset_root()
+
+
+def variant(tmp_path: Path, name: str, comment: str) -> dict[str, object]:
+    """The shipped data plus one triple that tells the variant apart."""
+    extra = tmp_path / f"{name}.ttl"
+    extra.write_text(
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        f'<https://clusterld.example/tomsk/id/cluster/industrial> rdfs:comment "{comment}"@en .\n',
+        encoding="utf-8",
+    )
+    return {"DATA_PATHS": [SHIPPED / "data", extra]}
+
+
+def endpoint(store: RunningStore) -> Endpoint:
+    return Endpoint(EndpointConfig.from_settings(store_settings(store)))
+
+
+def remote_app(store: RunningStore, base: str = BASE, **settings: object) -> Flask:
+    return create_app({"TESTING": True, "BASE_URI": base, **store_settings(store), **settings})
+
+
+def test_documents_cost_at_most_two_queries(remote_store: RunningStore) -> None:
+    """The goal of issue 12: a document costs at most 2 round trips to the store.  An RDF
+    document costs one (its description); its HTML page one more at most (the memberships
+    of an organisation); then every format comes from what the version remembers."""
+    app = backend_app(remote_store)
+    store = get_holder(app).store
+    assert isinstance(store, RemoteStore)
+    client = app.test_client()
+    for path in ("org/department-of-industry-and-energy", "cluster/industrial", "org/elesy"):
+        for suffix, most in (("ttl", 1), ("html", 1), ("jsonld", 0), ("nt", 0), ("rdf", 0)):
+            store.endpoint.round_trips = 0
+            response = client.get(f"/doc/{path}.{suffix}")
+            assert response.status_code == 200, response.text
+            assert store.endpoint.round_trips <= most, (path, suffix)
+
+
+def test_a_new_version_is_followed_without_a_reload(
+    remote_store: RunningStore, tmp_path: Path
+) -> None:
+    first = publish_into(remote_store, **variant(tmp_path, "a", "variant A"))
+    app = remote_app(remote_store, STORE_REFRESH=0)
+    client = app.test_client()
+    assert "variant A" in client.get("/doc/cluster/industrial.nt").text
+    second = publish_into(remote_store, **variant(tmp_path, "b", "variant B"))
+    assert second != first
+    body = client.get("/doc/cluster/industrial.nt").text
+    assert "variant B" in body and "variant A" not in body
+    assert client.get("/status", headers={"Accept": "application/json"}).json["version"] == second
+
+
+def test_no_half_published_version_is_ever_seen(remote_store: RunningStore, tmp_path: Path) -> None:
+    """Issue 12's goal: 100 publishes interleaved with reads, and every read is one whole
+    version (A, B or C, the version and the body agreeing), never a mix, an error or a 404."""
+    variants = [variant(tmp_path, name, f"variant {name}") for name in "ABC"]
+    versions = [publish_into(remote_store, **v) for v in variants]
+    app = remote_app(remote_store, STORE_REFRESH=0)
+    bodies = {}
+    for version, v in zip(versions, variants, strict=True):
+        publish_into(remote_store, **v)
+        response = app.test_client().get("/doc/cluster/industrial.nt")
+        bodies[version] = response.text
+    assert len(set(bodies.values())) == 3
+    seen: list[tuple[int, str, str]] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        client = app.test_client()
+        while not stop.is_set():
+            response = client.get("/doc/cluster/industrial.nt")
+            seen.append((response.status_code, response.headers.get("ETag", ""), response.text))
+
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    for reader in readers:
+        reader.start()
+    try:
+        for n in range(100):
+            publish_into(remote_store, **variants[n % 3])
+    finally:
+        stop.set()
+        for reader in readers:
+            reader.join(timeout=60)
+    assert len(seen) >= 100
+    assert {status for status, _, _ in seen} == {200}
+    for _, _, body in seen:
+        assert body in bodies.values()
+    assert len({body for _, _, body in seen}) >= 2  # the readers did see versions change
+
+
+def test_a_failed_publish_leaves_the_served_version(
+    remote_store: RunningStore, tmp_path: Path
+) -> None:
+    before = publish_into(remote_store)
+    settings = {**store_settings(remote_store)}
+    env = {
+        "CLUSTERLD_STORE_UPDATE_URL": settings["STORE_UPDATE_URL"],
+        "CLUSTERLD_STORE_GSP_URL": settings["STORE_GSP_URL"],
+    }
+    # Invalid data: the gate refuses it before anything reaches the store.
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(
+        "@prefix org: <http://www.w3.org/ns/org#> .\n"
+        "<https://clusterld.example/tomsk/id/org/nameless> a org:Organization .\n",
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    args = ["publish", "--store", remote_store.query_url, "--base-uri", BASE]
+    refused = runner.invoke(
+        cli, [*args, "--data", str(SHIPPED / "data"), "--data", str(bad)], env=env
+    )
+    assert refused.exit_code == 1, refused.output
+    # Wrong credentials: the store refuses the upload; exit 3, message without the password.
+    if remote_store.user is not None:
+        other = tmp_path / "other"
+        other.mkdir()
+        data = variant(other, "wrong", "never published")["DATA_PATHS"]
+        wrong = runner.invoke(
+            cli,
+            [*args, *(f"--data={path}" for path in data)],  # type: ignore[attr-defined]
+            env={**env, "CLUSTERLD_STORE_PASSWORD": "not-the-password"},
+        )
+        assert wrong.exit_code == 3, wrong.output
+        assert "CLUSTERLD_STORE_PASSWORD" in wrong.output
+        assert "not-the-password" not in wrong.output
+    assert current_version(endpoint(remote_store), BASE) == before
+
+
+def test_retired_versions_are_dropped_after_the_grace(
+    remote_store: RunningStore, tmp_path: Path
+) -> None:
+    base = f"http://retire.example/{remote_store.kind}/"
+    old = publish_into(remote_store, BASE_URI=base, **variant(tmp_path, "old", "old"))
+    new = publish_into(remote_store, BASE_URI=base, **variant(tmp_path, "new", "new"))
+    client = endpoint(remote_store)
+    graph = version_graphs(base, old)["data"]
+    count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+    assert int(client.select(count)[0][0].value) > 0
+    assert drop_retired(client, base, datetime.now(UTC)) == []  # still within the grace
+    later = datetime.now(UTC) + timedelta(hours=1)
+    assert drop_retired(client, base, later) == [old]
+    assert int(client.select(count)[0][0].value) == 0
+    assert current_version(client, base) == new
+    control, record = control_graph(base), version_graphs(base, old)["record"]
+    rows = client.select(f"SELECT ?p WHERE {{ GRAPH <{control}> {{ <{record}> ?p ?o }} }}")
+    assert rows == []
+
+
+def test_store_down_answers_503_then_recovers(remote_store: RunningStore) -> None:
+    app = backend_app(remote_store)
+    client = app.test_client()
+    assert client.get("/readyz").status_code == 200
+    remote_store.stop()
+    try:
+        for path in (
+            "/doc/org/department-of-industry-and-energy",
+            "/sparql?query=ASK%7B%7D",
+            "/readyz",
+        ):
+            response = client.get(path)
+            assert response.status_code == 503, (path, response.text)
+            assert response.headers.get("Retry-After"), path
+            assert "Traceback" not in response.text
+    finally:
+        remote_store.start()
+    assert client.get("/readyz").status_code == 200
+    assert client.get("/doc/org/department-of-industry-and-energy").status_code in (200, 303, 404)
+    assert client.get("/sparql?query=ASK%7B%7D").status_code == 200
+
+
+def test_a_store_that_hangs_times_out_with_504(remote_store: RunningStore) -> None:
+    publish_into(remote_store)
+    app = remote_app(remote_store, STORE_TIMEOUT=1, SPARQL_TIMEOUT=1)
+    client = app.test_client()
+    process = remote_store._process
+    assert process is not None
+    os.kill(process.pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        response = client.get("/doc/cluster/forestry.ttl")
+        assert response.status_code == 504, response.text
+        assert time.monotonic() - started < 10
+        query = client.get(
+            "/sparql?query=SELECT%20*%20WHERE%20%7B%3Fs%20%3Fp%20%3Fo%7D%20LIMIT%201"
+        )
+        assert query.status_code == 503
+        assert "SPARQL_TIMEOUT" in query.text
+    finally:
+        os.kill(process.pid, signal.SIGCONT)
+    assert client.get("/doc/cluster/forestry.ttl").status_code == 200
+
+
+def test_serving_a_remote_store_needs_a_base(remote_store: RunningStore) -> None:
+    result = CliRunner().invoke(cli, ["serve", "--store", remote_store.query_url, "--port", "0"])
+    assert result.exit_code == 2
+    assert "--base-uri" in result.output
+
+
+def test_two_deployments_share_the_vocabulary_in_one_store(remote_store: RunningStore) -> None:
+    """Issue 12: regions publishing into one store share the ontology's term IRIs, so one
+    query over the store counts the clusters of every region, from each one's current
+    version (the control graphs say which)."""
+    bases = [f"http://region-{n}.example/{remote_store.kind}/" for n in ("a", "b")]
+    for base in bases:
+        publish_into(remote_store, BASE_URI=base)
+    query = f"""
+        SELECT ?control (COUNT(DISTINCT ?cluster) AS ?clusters) WHERE {{
+          GRAPH ?control {{ ?control <urn:x-clusterld:current> ?record }}
+          BIND(IRI(REPLACE(STR(?record), "/graph/record/", "/graph/data/")) AS ?data)
+          GRAPH ?data {{ ?cluster a <{CLD.EducationIndustryCluster}> }}
+          FILTER(STRSTARTS(STR(?control), "http://region-"))
+        }} GROUP BY ?control ORDER BY ?control"""
+    rows = endpoint(remote_store).select(query)
+    counted = {str(control.value): int(n.value) for control, n in rows}
+    assert counted == {control_graph(base): 9 for base in bases}
+    # ... and each deployment's own endpoint sees its own nine only.
+    count = f"SELECT (COUNT(?c) AS ?n) WHERE {{ ?c a <{CLD.EducationIndustryCluster}> }}"
+    for base in bases:
+        app = remote_app(remote_store, base)
+        answer = app.test_client().get(
+            "/sparql",
+            query_string={"query": count},
+            headers={"Accept": "text/csv"},
+            base_url=base.rstrip("/").rsplit("/", 1)[0],
+        )
+        assert answer.status_code == 200, answer.text
+        assert answer.text.splitlines()[1] == "9"
