@@ -96,7 +96,11 @@ def _uris(nodes: object) -> tuple[URIRef, ...]:
 
 def _notation(graph: Graph, node: URIRef) -> tuple[int, str]:
     value = graph.value(node, SKOS.notation)
-    text = str(value) if isinstance(value, Literal) else ""
+    return notation_key(str(value) if isinstance(value, Literal) else "")
+
+
+def notation_key(text: str) -> tuple[int, str]:
+    """Order by ``skos:notation``: numbers as numbers, first; then the rest as text."""
     return (int(text), text) if text.isdigit() else (10**9, text)
 
 

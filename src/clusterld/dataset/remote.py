@@ -24,7 +24,7 @@ never changes, so what was read once stays true).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -39,6 +39,7 @@ from rdflib.term import Node
 from clusterld.dataset.describe import Description, new_graph
 from clusterld.dataset.endpoint import N_TRIPLES, Endpoint, standard_results
 from clusterld.dataset.labels import LABEL_PREDICATES
+from clusterld.dataset.members import ClusterRow, notation_key
 from clusterld.dataset.store import (
     PARTS,
     RECENT_ENTRIES,
@@ -66,6 +67,8 @@ DUMP = f"{CONTROL}dump/"
 """``dump/<part>``: the exact N-Triples dump of a part with blank nodes (a store relabels
 them, so the dump could not be written again with the same bytes and checksums)."""
 
+LABEL_BATCH = 500
+"""IRIs whose labels one query asks for (a class page lists up to 1,000)."""
 MEMO_ROWS = 2000
 """Lookups with at most this many answers are remembered per version; larger ones (a whole
 graph, for the validation service) are read again when asked again."""
@@ -282,6 +285,68 @@ class RemoteStore(Store):
             return target.answer(pattern) if target is not None else None
         return None
 
+    def cluster_rows(self, limit: int | None = None) -> list[ClusterRow]:
+        """Three queries (the clusters and their notations; industries and leads; member
+        counts) rather than lookups per cluster and membership; then their labels."""
+        term, org = self.iris.term, "http://www.w3.org/ns/org#"
+        rows = self.endpoint.select(
+            f"SELECT ?c ?n WHERE {{ ?c a <{term.EducationIndustryCluster}> FILTER isIRI(?c) "
+            f"OPTIONAL {{ ?c <{SKOS_NOTATION}> ?n }} }}",
+            default_graphs=self.union_graphs,
+        )
+        notations: dict[URIRef, str] = {}
+        for c, n in rows:
+            notations.setdefault(URIRef(c.value), n.value if n is not None else "")
+        chosen = sorted(notations, key=lambda c: (notation_key(notations[c]), str(c)))[:limit]
+        if not chosen:
+            return []
+        values = "VALUES ?c { " + " ".join(f"<{c}>" for c in chosen) + " }"
+        links: dict[tuple[URIRef, str], set[URIRef]] = {}
+        for c, p, o in self.endpoint.select(
+            f"SELECT ?c ?p ?o WHERE {{ {values} VALUES ?p {{ <{term.industry}> "
+            f"<{term.leadOrganisation}> }} ?c ?p ?o FILTER isIRI(?o) }}",
+            default_graphs=self.union_graphs,
+        ):
+            links.setdefault((URIRef(c.value), p.value), set()).add(URIRef(o.value))
+        counts = {
+            URIRef(c.value): int(k.value)
+            for c, k in self.endpoint.select(
+                f"SELECT ?c (COUNT(DISTINCT ?who) AS ?k) WHERE {{ {values} "
+                f"?m <{org}organization> ?c ; a <{org}Membership> ; <{org}member> ?who "
+                "FILTER(isIRI(?m) && isIRI(?who)) } GROUP BY ?c",
+                default_graphs=self.union_graphs,
+            )
+        }
+        result = [
+            ClusterRow(
+                c,
+                tuple(sorted(links.get((c, str(term.industry)), ()))),
+                tuple(sorted(links.get((c, str(term.leadOrganisation)), ()))),
+                counts.get(c, 0),
+            )
+            for c in chosen
+        ]
+        named = {c for c in chosen} | {x for row in result for x in (*row.industries, *row.leads)}
+        self.prefetch_labels(named)
+        return result
+
+    def prefetch_labels(self, nodes: Iterable[URIRef]) -> None:
+        wanted = sorted({n for n in nodes if self.labels.peek(n) is None})
+        predicates = " ".join(f"<{p}>" for p in LABEL_PREDICATES)
+        for start in range(0, len(wanted), LABEL_BATCH):
+            batch = wanted[start : start + LABEL_BATCH]
+            found: dict[URIRef, list[Triple]] = {node: [] for node in batch}
+            rows = self.endpoint.select(
+                f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {' '.join(f'<{n}>' for n in batch)} }} "
+                f"VALUES ?p {{ {predicates} }} ?s ?p ?o }}",
+                default_graphs=self.union_graphs,
+            )
+            for s, p, o in rows:
+                node = URIRef(s.value)
+                found[node].append((node, to_rdflib(p), to_rdflib(o)))
+            for node, triples in found.items():
+                self.labels.put(node, triples)
+
     def membership_graph(self, organisation: URIRef) -> Graph:
         """The memberships in ``organisation``, their members, roles, the members' own
         members, and all their labels: one ``CONSTRUCT`` (remembered), rather than a lookup
@@ -486,6 +551,26 @@ def assemble(
 _FORM = re.compile(r"^\s*(?:(?:PREFIX|BASE)\b[^<]*<[^>]*>\s*)*(SELECT|ASK)\b", re.IGNORECASE)
 
 
+class Rest(Sequence[Triple]):
+    """A large answer: its first rows, and the whole answer read when a caller goes past
+    them (rows already given are not given twice: the answer is a set of triples)."""
+
+    def __init__(self, first: list[Triple], everything: Callable[[], list[Triple]]) -> None:
+        self._first = first
+        self._everything = everything
+
+    def __iter__(self) -> Iterator[Triple]:
+        yield from self._first
+        given = set(self._first)
+        yield from (triple for triple in self._everything() if triple not in given)
+
+    def __len__(self) -> int:
+        return len(list(iter(self)))
+
+    def __getitem__(self, index: Any) -> Any:
+        return list(iter(self))[index]
+
+
 class RemoteView(RdflibStore):
     """A read-only rdflib store over some graphs of a remote version (their merge).
 
@@ -513,17 +598,21 @@ class RemoteView(RdflibStore):
         if known is not None:
             return ((triple, iter((context,))) for triple in known)
         found = self._store.recent(
-            ("triples", self._graphs, triple_pattern), lambda: self._ask(triple_pattern)
+            ("triples", self._graphs, triple_pattern), lambda: self._first(triple_pattern)
         )
-        if found is None:  # too large to remember: ask again
-            found = self._fetch(triple_pattern)
         return ((triple, iter((context,))) for triple in found)
 
-    def _ask(self, pattern: tuple[Node | None, Node | None, Node | None]) -> list[Triple] | None:
-        found = self._fetch(pattern)
-        return found if len(found) <= MEMO_ROWS else None
+    def _first(self, pattern: tuple[Node | None, Node | None, Node | None]) -> Sequence[Triple]:
+        """The answer, remembered if it is small; a large one is read again when asked
+        again, and only as far as the caller goes (``(s, p, o) in graph`` stops at one)."""
+        first = self._fetch(pattern, limit=MEMO_ROWS + 1)
+        if len(first) <= MEMO_ROWS:
+            return first
+        return Rest(first, lambda: self._fetch(pattern))
 
-    def _fetch(self, pattern: tuple[Node | None, Node | None, Node | None]) -> list[Triple]:
+    def _fetch(
+        self, pattern: tuple[Node | None, Node | None, Node | None], limit: int | None = None
+    ) -> list[Triple]:
         names = ("?s", "?p", "?o")
         terms = [
             name if term is None else str(to_ox(term))
@@ -536,8 +625,9 @@ class RemoteView(RdflibStore):
             )
             return [tuple(pattern)] if ok else []  # type: ignore[list-item]
         distinct = "DISTINCT " if len(self._graphs) > 1 else ""
+        window = f" LIMIT {limit}" if limit is not None else ""
         rows = self._store.endpoint.select(
-            f"SELECT {distinct}{' '.join(wanted)} WHERE {{ {' '.join(terms)} }}",
+            f"SELECT {distinct}{' '.join(wanted)} WHERE {{ {' '.join(terms)} }}{window}",
             default_graphs=self._graphs,
         )
         found: list[Triple] = []

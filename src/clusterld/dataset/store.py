@@ -14,7 +14,7 @@ import contextlib
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -26,6 +26,7 @@ from pyoxigraph import Store as OxStore
 from rdflib import Graph, URIRef
 
 from clusterld.dataset.describe import Description, describe, mentions
+from clusterld.dataset.members import ClusterRow, cluster_rows
 from clusterld.dataset.terms import in_memory, view
 from clusterld.dataset.versions import Manifest, StoreFolderError, read_manifest, touch
 from clusterld.errors import ClusterLDError
@@ -206,6 +207,14 @@ class Store:
     def mentions(self, iri: URIRef) -> bool:
         """Whether data, ontology or shapes have ``iri`` as a subject or an object."""
         return mentions(self.union, iri)
+
+    def cluster_rows(self, limit: int | None = None) -> list[ClusterRow]:
+        """The clusters' summary rows, in their order in the source, the first ``limit``."""
+        return cluster_rows(self.union, self.iris, limit=limit)
+
+    def prefetch_labels(self, nodes: Iterable[URIRef]) -> None:
+        """Read the labels of many IRIs at once, before a page looks them up one by one
+        (nothing to do here: lookups are local; a remote store asks in one query)."""
 
     def membership_graph(self, organisation: URIRef) -> Graph:
         """A graph holding what :func:`clusterld.dataset.members.members_by_role` reads

@@ -260,11 +260,7 @@ def publishing_status(holder: StoreHolder) -> dict[str, Any]:
         "version": store.version,
         "loaded_at": store.loaded_at.isoformat(timespec="seconds"),
         "base": store.base,
-        "triples": {
-            "data": len(store.data),
-            "ontology": len(store.ontology),
-            "shapes": len(store.shapes),
-        },
+        "triples": {part: store.triple_count(part) for part in ("data", "ontology", "shapes")},
         "conforms": store.report.conforms,
         "counts": counts(store.report),
         "last_reload_failure": failure_json(holder.last_failure, store),

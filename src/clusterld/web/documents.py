@@ -18,10 +18,8 @@ from clusterld.dataset.describe import (
     add_document_links,
     add_labels,
     copy_graph,
-    describe,
     describe_class,
 )
-from clusterld.dataset.members import cluster_rows
 from clusterld.dataset.store import Store
 from clusterld.formats import DOCUMENT_FORMATS
 from clusterld.web.addresses import Address, document_iri, thing_iri
@@ -158,7 +156,7 @@ def class_iri(store: Store, prefix: str, name: str) -> URIRef | None:
     if namespace is None or not name:
         return None
     cls = URIRef(f"{namespace}{name}")
-    return cls if (None, RDF.type, cls) in store.union else None
+    return cls if store.instance_count(cls) else None
 
 
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
@@ -181,7 +179,9 @@ def class_document(store: Store, prefix: str, name: str, cls: URIRef, *, page: i
 
     def build() -> Graph:
         offset = (page - 1) * CLASS_PAGE_SIZE
-        graph = describe_class(store.union, cls, store.instances(cls, offset, CLASS_PAGE_SIZE))
+        instances = store.instances(cls, offset, CLASS_PAGE_SIZE)
+        store.prefetch_labels(instances)
+        graph = describe_class(store.union, cls, instances)
         add_page_links(graph, URIRef(address_iri(store, prefix, name)), page, last)
         return graph
 
@@ -243,13 +243,14 @@ def home_document(store: Store) -> Document:
     dataset = store.iris.dataset
 
     def build() -> Graph:
-        graph = describe(store.union, dataset, max_incoming=0).graph
-        for row in cluster_rows(store.union, store.iris, limit=pages.HOME_CLUSTERS):
+        graph = store.describe(dataset, max_incoming=0).graph
+        for row in store.cluster_rows(limit=pages.HOME_CLUSTERS):
             graph.add((row.cluster, RDF.type, store.iris.term.EducationIndustryCluster))
             for industry in row.industries:
                 graph.add((row.cluster, store.iris.term.industry, industry))
             for lead in row.leads:
                 graph.add((row.cluster, store.iris.term.leadOrganisation, lead))
+        store.prefetch_labels(n for t in graph for n in t if isinstance(n, URIRef))
         add_labels(store.union, graph)
         return graph
 

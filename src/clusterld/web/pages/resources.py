@@ -17,7 +17,7 @@ from rdflib.term import Node
 
 from clusterld.dataset.describe import Description
 from clusterld.dataset.labels import label, literal_label, local_name, term_label
-from clusterld.dataset.members import Member, cluster_rows, members_by_role
+from clusterld.dataset.members import Member, members_by_role
 from clusterld.dataset.store import Store
 from clusterld.formats import DOCUMENT_FORMATS
 from clusterld.i18n import LANGUAGES, translator
@@ -267,7 +267,7 @@ def home_page(store: Store, graph: Graph, lang: str, address: Address) -> str:
             "leads": [page.link(o) for o in row.leads],
             "member_count": row.member_count,
         }
-        for row in cluster_rows(union, store.iris, limit=HOME_CLUSTERS)
+        for row in store.cluster_rows(limit=HOME_CLUSTERS)
     ]
     cluster_count = store.instance_count(store.iris.term.EducationIndustryCluster)
     classes = sorted(
@@ -318,7 +318,7 @@ def _kind_order(graph: Graph, term: URIRef) -> int:
 
 def _instances_link(page: Page, term: URIRef) -> Link | None:
     address = class_address(page.store, term)
-    if address is None or (None, RDF.type, term) not in page.store.union:
+    count = page.store.instance_count(term)  # counted when the version was published
+    if address is None or not count:
         return None
-    count = sum(1 for _ in page.store.union.subjects(RDF.type, term))
     return Link(f"{count}", address.url(**page.query), str(term))
