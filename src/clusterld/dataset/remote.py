@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, URIRef, Variable
+from rdflib import BNode, Graph, URIRef
 from rdflib.query import Result
 from rdflib.store import Store as RdflibStore
 from rdflib.term import Node
@@ -48,7 +48,7 @@ from clusterld.dataset.store import (
     StoreUnavailable,
     read_report_text,
 )
-from clusterld.dataset.terms import Triple, to_ox, to_rdflib
+from clusterld.dataset.terms import Triple, select_result, to_ox, to_rdflib
 from clusterld.dataset.versions import Manifest
 from clusterld.namespaces import IRIScheme
 from clusterld.shacl.engine import ValidationReport
@@ -670,17 +670,7 @@ class RemoteView(RdflibStore):
         )
         answer = ox.parse_query_results(standard_results(body), format=ox.QueryResultsFormat.XML)
         assert isinstance(answer, ox.QuerySolutions)
-        out = Result("SELECT")
-        out.vars = [Variable(v.value) for v in answer.variables]
-        out.bindings = [
-            {
-                v: to_rdflib(value)  # type: ignore[misc]
-                for v, value in zip(out.vars, row, strict=True)
-                if value is not None
-            }
-            for row in answer
-        ]
-        return out
+        return select_result(answer)
 
     def add(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError("a published version is read-only")

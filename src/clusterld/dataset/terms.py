@@ -122,22 +122,28 @@ class OxigraphView(OxigraphStore):
             out = Result("ASK")
             out.askAnswer = bool(answer)
         elif isinstance(answer, ox.QuerySolutions):
-            out = Result("SELECT")
-            out.vars = [Variable(v.value) for v in answer.variables]
-            out.bindings = [
-                {
-                    v: to_rdflib(value)  # type: ignore[misc]
-                    for v, value in zip(out.vars, row, strict=True)
-                    if value is not None
-                }
-                for row in answer
-            ]
+            out = select_result(answer)
         else:
             out = Result("CONSTRUCT")
             out.graph = Graph()
             for triple in answer:
                 out.graph.add(to_rdflib_triple(triple))
         return out
+
+
+def select_result(solutions: ox.QuerySolutions) -> Result:
+    """Oxigraph's SELECT solutions as an rdflib query result."""
+    out = Result("SELECT")
+    out.vars = [Variable(v.value) for v in solutions.variables]
+    out.bindings = [
+        {
+            v: to_rdflib(value)  # type: ignore[misc]
+            for v, value in zip(out.vars, row, strict=True)
+            if value is not None
+        }
+        for row in solutions
+    ]
+    return out
 
 
 def view(
