@@ -1,4 +1,5 @@
-"""Shared fixtures: the application on the shipped dataset, its test client, a CLI runner.
+"""Shared fixtures: the application on the shipped dataset, its test client, a CLI runner, and
+real SPARQL stores (``oxigraph_server``, ``virtuoso_server``, ``remote_store``).
 
 Building an app loads and validates the whole dataset, so ``app`` is built once per session;
 tests that need other settings build their own with ``make_app``.
@@ -18,6 +19,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
 
 from clusterld.web.app import create_app
+from stores import RunningStore, StoreUnavailable, start_oxigraph, start_virtuoso
 
 TESTS = Path(__file__).parent
 FIXTURES = TESTS / "data"
@@ -80,3 +82,38 @@ def make_app() -> Callable[..., Flask]:
         return create_app({"TESTING": True, **settings})
 
     return build
+
+
+# Real SPARQL stores (tests/stores.py), each started once per session and only when a test
+# asks for it. A store that is not installed is a skip on a developer's machine but a failure
+# in CI, where .ci/run installs both (as with Chromium for the browser tests).
+def _store_or_skip(start: Callable[[Path], RunningStore], folder: Path) -> RunningStore:
+    try:
+        return start(folder)
+    except StoreUnavailable as missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"{missing}; CI must install it (.ci/run)")
+        pytest.skip(str(missing))
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStore]:
+    """The Oxigraph server (`oxigraph serve`) on a free loopback port, in a folder of its own."""
+    store = _store_or_skip(start_oxigraph, tmp_path_factory.mktemp("oxigraph"))
+    yield store
+    store.stop()
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStore]:
+    """Virtuoso (`virtuoso-t`) with its own virtuoso.ini, user `clusterld`, loopback ports."""
+    store = _store_or_skip(start_virtuoso, tmp_path_factory.mktemp("virtuoso"))
+    yield store
+    store.stop()
+
+
+@pytest.fixture(params=["oxigraph", "virtuoso"])
+def remote_store(request: pytest.FixtureRequest) -> RunningStore:
+    """Each real store in turn; only the one a test runs with is started."""
+    store: RunningStore = request.getfixturevalue(f"{request.param}_server")
+    return store
