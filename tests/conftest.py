@@ -1,4 +1,5 @@
-"""Shared fixtures: the application on the shipped dataset, its test client, a CLI runner.
+"""Shared fixtures: the application on the shipped dataset, its test client, a CLI runner, and
+real SPARQL stores (``oxigraph_server``, ``virtuoso_server``, ``remote_store``).
 
 Building an app loads and validates the whole dataset, so ``app`` is built once per session;
 tests that need other settings build their own with ``make_app``.
