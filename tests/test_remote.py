@@ -25,7 +25,7 @@ from clusterld.dataset.endpoint import Endpoint, EndpointConfig
 from clusterld.dataset.remote import RemoteStore, control_graph, current_version, version_graphs
 from clusterld.dataset.store import get_holder
 from clusterld.namespaces import CLD
-from clusterld.publishing.remote import drop_retired
+from clusterld.publishing.remote import drop_retired, publish_remote
 from clusterld.web.app import create_app
 from stores import RunningStore
 
@@ -256,3 +256,21 @@ def test_two_deployments_share_the_vocabulary_in_one_store(remote_store: Running
         )
         assert answer.status_code == 200, answer.text
         assert answer.text.splitlines()[1] == "9"
+
+
+def test_publishing_needs_only_an_update_endpoint(remote_store: RunningStore) -> None:
+    """Without a Graph Store Protocol endpoint, a version is loaded by SPARQL Update in small
+    INSERT DATA requests, and serves the same documents."""
+    base = f"http://update-only.example/{remote_store.kind}/"
+    settings = {**store_settings(remote_store), "STORE_GSP_URL": None, "BASE_URI": base}
+    version = publish_remote(config.load(settings))
+    assert current_version(endpoint(remote_store), base) == version
+    app = create_app({"TESTING": True, **settings})
+    embedded = create_app({"TESTING": True, "BASE_URI": base})
+    for path in ("/doc/cluster/industrial.nt", "/doc/org/elesy.ttl", "/ontology.nt"):
+        remote = app.test_client().get(path, base_url="http://update-only.example")
+        assert remote.status_code == 200, remote.text
+        assert (
+            remote.data
+            == embedded.test_client().get(path, base_url="http://update-only.example").data
+        )

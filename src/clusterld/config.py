@@ -61,7 +61,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "STORE_GSP_URL",
         None,
-        "Graph Store Protocol endpoint of a remote STORE (for clusterld publish).",
+        "Graph Store Protocol endpoint of a remote STORE (for clusterld publish; unset: load "
+        "by SPARQL Update).",
     ),
     Setting("STORE_TIMEOUT", 10, "Seconds a remote STORE may take to answer one request (504)."),
     Setting("STORE_CONNECTIONS", 10, "Connections to a remote STORE kept open per process."),

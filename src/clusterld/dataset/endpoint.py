@@ -199,6 +199,17 @@ class Endpoint:
         body = urlencode({"update": update}).encode("utf-8")
         self._write("POST", url, body, "application/x-www-form-urlencoded")
 
+    def load_graph(self, graph: str, ntriples: bytes, *, append: bool = False) -> None:
+        """Replace (or add to) one named graph: through the Graph Store Protocol if the
+        store has one (``STORE_GSP_URL``), else as a SPARQL Update (keep such bodies small:
+        Virtuoso's compiler fails on a few thousand triples).  ``INSERT {…} WHERE {}``, not
+        ``INSERT DATA``: Virtuoso refuses blank nodes in ``INSERT DATA``."""
+        if self.config.gsp_url is not None:
+            self.put_graph(graph, ntriples, append=append)
+            return
+        clear = "" if append else f"CLEAR SILENT GRAPH <{graph}> ;\n"
+        self.update(f"{clear}INSERT {{ GRAPH <{graph}> {{\n{ntriples.decode()}}} }} WHERE {{}}")
+
     def put_graph(self, graph: str, ntriples: bytes, *, append: bool = False) -> None:
         """Replace (``PUT``) or add to (``POST``) one named graph through the Graph Store
         Protocol, with an N-Triples body."""

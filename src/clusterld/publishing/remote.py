@@ -6,7 +6,8 @@
 2. It is registered in the control graph as ``loading`` (so that an interrupted load can
    be cleaned up later), and each of its parts is uploaded into a graph of its own whose
    name carries the version (Graph Store Protocol ``PUT``, then ``POST`` in chunks when it is
-   large and has no blank nodes, which a store would relabel per request), and the record
+   large and has no blank nodes, which a store would relabel per request; without a GSP
+   endpoint, SPARQL Updates of 256 KiB), and the record
    graph with the manifest, the report and the things' paths.
 3. Each graph is counted in the store: a count that differs from the manifest stops here.
 4. One SPARQL Update switches ``current`` to the new version and stamps the old one
@@ -53,6 +54,8 @@ log = logging.getLogger("clusterld.publish")
 CHUNK_BYTES = 8 * 1024 * 1024
 """Largest body of one upload request (stores limit request sizes; Virtuoso's default is
 small)."""
+UPDATE_CHUNK_BYTES = 256 * 1024
+"""Largest ``INSERT DATA`` body, when the store has no Graph Store Protocol endpoint."""
 RETIRED_GRACE = timedelta(minutes=10)
 """How long a replaced version stays in the store: longer than any reader can still be
 using it (a server checks the pointer every ``STORE_REFRESH`` seconds, and a request runs
@@ -141,7 +144,7 @@ def upload_version(endpoint: Endpoint, folder: Path, manifest: Manifest) -> None
     )
     things = (folder / "things.txt").read_text(encoding="utf-8")
     record = record_triples(manifest.base, manifest, report, things, kept)
-    endpoint.put_graph(graphs["record"], record)
+    endpoint.load_graph(graphs["record"], record)
 
 
 def kept_dump(folder: Path, part: str) -> dict[str, str]:
@@ -165,14 +168,15 @@ def upload_graph(endpoint: Endpoint, target: str, local: ox.Store, source: ox.Na
     )
     lines = ntriples_lines(local, source)
     if blank:  # one request: a store labels blank nodes afresh in each one
-        endpoint.put_graph(target, b"".join(lines))
+        endpoint.load_graph(target, b"".join(lines))
         return True
     first = True
-    for body in chunks(lines, CHUNK_BYTES):
-        endpoint.put_graph(target, body, append=not first)
+    size = CHUNK_BYTES if endpoint.config.gsp_url else UPDATE_CHUNK_BYTES
+    for body in chunks(lines, size):
+        endpoint.load_graph(target, body, append=not first)
         first = False
     if first:  # an empty part: the graph still exists, empty
-        endpoint.put_graph(target, b"")
+        endpoint.load_graph(target, b"")
     return False
 
 
