@@ -303,8 +303,8 @@ class RemoteStore(Store):
         values = "VALUES ?c { " + " ".join(f"<{c}>" for c in chosen) + " }"
         links: dict[tuple[URIRef, str], set[URIRef]] = {}
         for c, p, o in self.endpoint.select(
-            f"SELECT ?c ?p ?o WHERE {{ {values} VALUES ?p {{ <{term.industry}> "
-            f"<{term.leadOrganisation}> }} ?c ?p ?o FILTER isIRI(?o) }}",
+            f"SELECT ?c ?p ?o WHERE {{ {values} ?c ?p ?o FILTER(?p IN (<{term.industry}>, "
+            f"<{term.leadOrganisation}>) && isIRI(?o)) }}",
             default_graphs=self.union_graphs,
         ):
             links.setdefault((URIRef(c.value), p.value), set()).add(URIRef(o.value))
@@ -332,13 +332,13 @@ class RemoteStore(Store):
 
     def prefetch_labels(self, nodes: Iterable[URIRef]) -> None:
         wanted = sorted({n for n in nodes if self.labels.peek(n) is None})
-        predicates = " ".join(f"<{p}>" for p in LABEL_PREDICATES)
+        predicates = ", ".join(f"<{p}>" for p in LABEL_PREDICATES)
         for start in range(0, len(wanted), LABEL_BATCH):
             batch = wanted[start : start + LABEL_BATCH]
             found: dict[URIRef, list[Triple]] = {node: [] for node in batch}
             rows = self.endpoint.select(
                 f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {' '.join(f'<{n}>' for n in batch)} }} "
-                f"VALUES ?p {{ {predicates} }} ?s ?p ?o }}",
+                f"?s ?p ?o FILTER(?p IN ({predicates})) }}",
                 default_graphs=self.union_graphs,
             )
             for s, p, o in rows:
@@ -405,7 +405,8 @@ def membership_query(organisation: URIRef, iris: IRIScheme) -> str:
     """What :func:`clusterld.dataset.members.members_by_role` reads, as one ``CONSTRUCT``."""
     x = str(to_ox(organisation))
     org, rdf = "http://www.w3.org/ns/org#", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-    labels = " ".join(f"<{p}>" for p in (*LABEL_PREDICATES, SKOS_NOTATION))
+    # FILTER, not VALUES: the Oxigraph server would join every label in the store first.
+    labels = ", ".join(f"<{p}>" for p in (*LABEL_PREDICATES, SKOS_NOTATION))
     membership = (
         f"?m <{org}organization> {x} ; <{rdf}type> <{org}Membership> ; <{org}member> ?who ."
     )
@@ -423,7 +424,7 @@ def membership_query(organisation: URIRef, iris: IRIScheme) -> str:
         UNION {{ {{ ?m <{org}role> ?named }} UNION {{ ?m <{org}member> ?named }}
                  UNION {{ ?m <{iris.term.viaOrganisation}> ?named }}
                  UNION {{ ?m2 <{org}organization> ?who ; <{org}member> ?named }}
-                 ?named ?lp ?label VALUES ?lp {{ {labels} }} }}
+                 ?named ?lp ?label FILTER(?lp IN ({labels})) }}
     }}"""
 
 
