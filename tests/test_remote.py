@@ -274,3 +274,24 @@ def test_publishing_needs_only_an_update_endpoint(remote_store: RunningStore) ->
             remote.data
             == embedded.test_client().get(path, base_url="http://update-only.example").data
         )
+
+
+def test_a_server_started_while_the_store_is_down_serves_once_it_is_up(
+    remote_store: RunningStore,
+) -> None:
+    """A fleet must not crash-loop while its store restarts: the server starts, answers
+    503 (ready: no; alive: yes), and serves as soon as the store answers."""
+    publish_into(remote_store)
+    remote_store.stop()
+    try:
+        app = remote_app(remote_store, STORE_REFRESH=0)
+        client = app.test_client()
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/readyz").status_code == 503
+        down = client.get("/doc/cluster/industrial.ttl")
+        assert down.status_code == 503 and down.headers.get("Retry-After")
+        assert client.get("/sparql?query=ASK%7B%7D").status_code == 503
+    finally:
+        remote_store.start()
+    assert client.get("/doc/cluster/industrial.ttl").status_code == 200
+    assert client.get("/readyz").status_code == 200

@@ -11,6 +11,7 @@ request sees one version, never a mix.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -33,6 +34,7 @@ from clusterld.errors import ClusterLDError
 from clusterld.namespaces import IRIScheme
 from clusterld.shacl.engine import ValidationReport, report_from_graph
 
+log = logging.getLogger("clusterld")
 EXTENSION_KEY = "clusterld"
 T = TypeVar("T")
 REQUEST_KEY = "clusterld_store"
@@ -370,9 +372,15 @@ class StoreHolder:
     """
 
     def __init__(
-        self, store: Store, load: Callable[[], Store], *, follow_every: float | None = None
+        self,
+        store: Store | None,
+        load: Callable[[], Store],
+        *,
+        follow_every: float | None = None,
+        unavailable: ClusterLDError | None = None,
     ) -> None:
         self._store = store
+        self._unavailable = unavailable
         self._load = load
         self._lock = threading.Lock()
         self.last_failure: ReloadFailure | None = None
@@ -382,10 +390,17 @@ class StoreHolder:
 
     @property
     def store(self) -> Store:
-        """The current version (following a remote store's pointer when it is due)."""
+        """The current version (following a remote store's pointer when it is due).
+
+        :raises ClusterLDError: a remote store has not answered since the server started
+            (503 or 504; the store is asked again every ``STORE_REFRESH`` seconds).
+        """
         every = self._follow_every
         if every is not None and time.monotonic() - self._checked >= every:
             self._follow()
+        if self._store is None:
+            assert self._unavailable is not None
+            raise self._unavailable
         return self._store
 
     def _follow(self) -> None:
@@ -399,6 +414,10 @@ class StoreHolder:
             return
         try:
             self._checked = time.monotonic()
+            if self._store is None:  # never opened: the store was down at start
+                with contextlib.suppress(ClusterLDError):
+                    self.reload()
+                return
             try:
                 latest = self._store.latest_version()
             except ClusterLDError:
@@ -422,14 +441,32 @@ class StoreHolder:
                 self.last_failure = ReloadFailure(datetime.now(UTC), error)
                 raise
             self._store = store
+            self._unavailable = None
             self.last_failure = None
             return store
 
 
-def init_app(app: Flask, load: Callable[[], Store], *, follow_every: float | None = None) -> None:
+def init_app(
+    app: Flask,
+    load: Callable[[], Store],
+    *,
+    follow_every: float | None = None,
+    transient: tuple[type[ClusterLDError], ...] = (),
+) -> None:
     """Open the version that ``load`` gives and attach it (and how to reload) to the app;
-    with ``follow_every``, follow the store's current version every so many seconds."""
-    app.extensions[EXTENSION_KEY] = StoreHolder(load(), load, follow_every=follow_every)
+    with ``follow_every``, follow the store's current version every so many seconds.
+
+    A ``transient`` error at start (a remote store down or slow) does not stop the server:
+    it answers with that error until the store answers, asked every ``follow_every`` s.
+    """
+    try:
+        holder = StoreHolder(load(), load, follow_every=follow_every)
+    except transient as error:
+        if follow_every is None:
+            raise
+        log.warning("The store does not answer (%s); serving 503 until it does", error.detail)
+        holder = StoreHolder(None, load, follow_every=follow_every, unavailable=error)
+    app.extensions[EXTENSION_KEY] = holder
 
 
 def get_holder(app: Flask | None = None) -> StoreHolder:

@@ -23,7 +23,7 @@ from clusterld import __version__
 from clusterld.dataset.endpoint import StoreRefused, StoreTimeout
 from clusterld.dataset.remote import RemoteStore
 from clusterld.dataset.store import LocalStore, Store, get_holder
-from clusterld.errors import ConfigError, NotAcceptable
+from clusterld.errors import ClusterLDError, ConfigError, NotAcceptable
 from clusterld.formats import SPARQL_JSON, Format
 from clusterld.sparql.cache import ResultCache
 from clusterld.sparql.engine import QueryJob, QueryProblem, Snapshot
@@ -382,7 +382,8 @@ def get_service(app: Flask | None = None) -> SparqlService:
                 source: GraphSource | None = app.extensions.get(GRAPH_SOURCE_KEY)
                 service = SparqlService(Limits.from_settings(app.config), graph_source=source)
                 app.extensions[EXTENSION_KEY] = service
-                service.warm_up(get_holder(app).store)
+                with suppress(ClusterLDError):  # a remote store not answering yet
+                    service.warm_up(get_holder(app).store)
     return service
 
 

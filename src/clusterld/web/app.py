@@ -9,7 +9,7 @@ from flask import Flask
 
 from clusterld import config
 from clusterld.dataset import store
-from clusterld.dataset.endpoint import is_remote, shown
+from clusterld.dataset.endpoint import StoreDown, StoreTimeout, is_remote, shown
 from clusterld.errors import ConfigError, register_error_handlers
 from clusterld.publishing.publish import open_published
 from clusterld.sparql import service as sparql_service
@@ -41,7 +41,12 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
             "(BASE_URI): one store may hold the datasets of several deployments"
         )
     follow = float(settings["STORE_REFRESH"]) if remote else None
-    store.init_app(app, lambda: open_published(app.config), follow_every=follow)
+    store.init_app(
+        app,
+        lambda: open_published(app.config),
+        follow_every=follow,
+        transient=(StoreDown, StoreTimeout),
+    )
     if settings.get("STORE") and not remote:
         adopt_store_base(app, base_given=base_given)
     sparql_service.init_app(app)

@@ -67,8 +67,9 @@ def run_server(
     if isinstance(app, int):
         return app
     if workers > 1:
-        store = get_holder(app).store
-        log.info("Version %s (%d triples) checked", store.version, store.triple_count("data"))
+        with contextlib.suppress(ClusterLDError):  # a remote store may answer only later
+            store = get_holder(app).store
+            log.info("Version %s (%d triples) checked", store.version, store.triple_count("data"))
         settings = dict(app.config)
         del app  # each worker opens the store itself, after fork
         gc.collect()
@@ -85,7 +86,7 @@ def run_server(
     server = make_server(app, host=host, port=port, threads=threads)
     get_service(app)  # start the SPARQL workers now: /readyz waits for them
     warm_in_background(app)
-    with app.app_context():
+    with app.app_context(), contextlib.suppress(ClusterLDError):  # the store may come later
         store = get_store()
         log.info(
             "Serving version %s (%d triples) at http://%s:%s/ (base IRI %s), ready in %.1f s",

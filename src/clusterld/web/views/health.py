@@ -33,7 +33,10 @@ def healthz() -> Response:
 @bp.route("/readyz")
 def readyz() -> Response:
     """A version is open and SPARQL workers are ready, or ``503`` saying which is missing."""
-    store = get_holder(current_app).store
+    try:
+        store = get_holder(current_app).store
+    except ClusterLDError as error:  # a remote store that has not answered since the start
+        return _unready(error.detail)
     if isinstance(store, RemoteStore):
         try:
             store.endpoint.ping()
