@@ -19,6 +19,7 @@ from clusterld.dataset.endpoint import (
 from clusterld.dataset.remote import describe_query, membership_query
 from clusterld.namespaces import IRIScheme
 from clusterld.sparql.remote import rename_graphs
+from clusterld.sparql.syntax import extension_functions, without_dataset
 
 SPARQL = b'<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
 VIRTUOSO_ASK_TRUE = b"""<sparql xmlns="http://www.w3.org/2005/sparql-results#">
@@ -114,3 +115,36 @@ def test_the_description_query_parses(depth: int, limit: int | None) -> None:
 def test_the_membership_query_parses() -> None:
     query = membership_query(URIRef("http://x/id/c"), IRIScheme("http://x/"))
     assert isinstance(ox.Store().query(query), ox.QueryTriples)
+
+
+def test_the_dataset_clauses_are_taken_out_whole() -> None:
+    query = 'SELECT * FROM <a> FROM NAMED g:x WHERE { ?s ?p "FROM <z>" }'
+    assert without_dataset(query).split() == [
+        "SELECT",
+        "*",
+        "WHERE",
+        "{",
+        "?s",
+        "?p",
+        '"FROM',
+        '<z>"',
+        "}",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "called"),
+    [
+        ('PREFIX b: <bif:> SELECT (b:http_get("x") AS ?x) {}', ["bif:http_get"]),
+        ("SELECT (<sql:x>(1) AS ?x) {}", ["sql:x"]),
+        (
+            "SELECT (<http://www.openlinksw.com/schemas/bif#f>(1) AS ?x) {}",
+            ["http://www.openlinksw.com/schemas/bif#f"],
+        ),
+        ('PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> SELECT (xsd:integer("1") AS ?x) {}', []),
+        ("SELECT * { ?s <http://p> (1 2) . ?s <q> (3) }", []),  # predicates before collections
+        ('SELECT * { ?s ?p "bif:f(1)" } # <bif:g>(1)', []),  # in strings and comments: not calls
+    ],
+)
+def test_store_extension_calls_are_found(query: str, called: list[str]) -> None:
+    assert extension_functions(query) == called

@@ -145,6 +145,15 @@ def publish_command(store: str, base_uri: str, data_paths: tuple[Path, ...]) -> 
     from clusterld.web.server import configure_logging, print_refusal
 
     configure_logging()
+    if (
+        is_remote(store)
+        and click.get_current_context().get_parameter_source("base_uri")
+        is not click.core.ParameterSource.COMMANDLINE
+    ):
+        raise click.UsageError(
+            "publishing into a remote store needs --base-uri: one store holds the datasets of "
+            "several deployments, and the default would overwrite another's"
+        )
     settings = config.load(_overrides(base_uri, data_paths))
     try:
         if is_remote(store):

@@ -18,6 +18,7 @@ traceback: :class:`StoreDown`, :class:`StoreTimeout`, :class:`StoreRefused`.
 from __future__ import annotations
 
 import os
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
@@ -57,6 +58,19 @@ class StoreRefused(ClusterLDError):
 
     status = 502
     title = "Store error"
+
+    def __init__(self, detail: str, *, store_status: int | None = None) -> None:
+        super().__init__(detail)
+        self.store_status = store_status
+        """The HTTP status the store answered (400: it could not read the request)."""
+
+
+class AnswerTooLarge(StoreRefused):
+    """The store's answer is longer than the caller accepts; it was not read to the end."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(f"The store's answer is larger than {max_bytes} bytes")
+        self.max_bytes = max_bytes
 
 
 def is_remote(location: object) -> bool:
@@ -112,9 +126,9 @@ class Endpoint:
         self.config = config
         self.round_trips = 0
         """Requests sent to the query endpoint (the benchmark and tests count them)."""
+        # Reads are anonymous: the credentials are for publishing, and a public server's
+        # every read must not carry an account that may write.
         headers = {"User-Agent": "ClusterLD"}
-        if config.user is not None:
-            headers.update(urllib3.make_headers(basic_auth=f"{config.user}:{config.password}"))
         self._http = urllib3.PoolManager(
             num_pools=4,
             maxsize=config.connections,
@@ -133,8 +147,13 @@ class Endpoint:
         default_graphs: Sequence[str] = (),
         named_graphs: Sequence[str] = (),
         timeout: float | None = None,
+        max_bytes: int | None = None,
     ) -> bytes:
         """The body of the store's answer to ``query`` in the media type ``accept``.
+
+        ``timeout`` bounds the whole answer, not only each read (a store streaming a huge
+        answer never pauses long); ``max_bytes`` stops reading a larger one
+        (:class:`AnswerTooLarge`): the connection is closed, so the store stops sending.
 
         The dataset is given by the protocol's ``default-graph-uri`` and ``named-graph-uri``
         (SPARQL 1.1 Protocol §2.1.4), so a query sees exactly the graphs of one version.
@@ -145,14 +164,14 @@ class Endpoint:
         fields += [("default-graph-uri", graph) for graph in default_graphs]
         fields += [("named-graph-uri", graph) for graph in named_graphs]
         self.round_trips += 1
-        response = self._send(
+        return self._send(
             "POST",
             self.config.query_url,
             body=urlencode(fields).encode("utf-8"),
             headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": accept},
             timeout=timeout,
+            max_bytes=max_bytes,
         )
-        return response
 
     def select(self, query: str, **dataset: Any) -> list[tuple[Any, ...]]:
         """The rows of a ``SELECT`` answer as pyoxigraph terms (``None`` where unbound)."""
@@ -235,14 +254,25 @@ class Endpoint:
         body: bytes,
         headers: Mapping[str, str],
         timeout: float | None,
+        max_bytes: int | None = None,
     ) -> bytes:
-        options: dict[str, Any] = {}
-        if timeout is not None:
-            options["timeout"] = urllib3.Timeout(connect=min(timeout, 5.0), read=timeout)
+        seconds = timeout if timeout is not None else self.config.timeout
+        deadline = time.monotonic() + seconds
         try:
             response = self._http.request(
-                method, url, body=body, headers=dict(headers), preload_content=True, **options
+                method,
+                url,
+                body=body,
+                headers=dict(headers),
+                preload_content=False,
+                timeout=urllib3.Timeout(connect=min(seconds, 5.0), read=seconds),
             )
+            try:
+                data = self._read(response, deadline, max_bytes)
+            except BaseException:
+                response.close()  # not back to the pool: the store is still sending
+                raise
+            response.release_conn()
         except urllib3.exceptions.NewConnectionError as error:  # refused: the store is down
             raise StoreDown(self._down_message(error)) from None
         except (urllib3.exceptions.ReadTimeoutError, urllib3.exceptions.ConnectTimeoutError):
@@ -250,8 +280,22 @@ class Endpoint:
         except urllib3.exceptions.HTTPError as error:
             raise StoreDown(self._down_message(error)) from None
         if response.status >= 400:
-            raise refusal(url, response.status, response.data)
-        return bytes(response.data)
+            raise refusal(url, response.status, data)
+        return data
+
+    def _read(
+        self, response: urllib3.BaseHTTPResponse, deadline: float, max_bytes: int | None
+    ) -> bytes:
+        parts: list[bytes] = []
+        size = 0
+        for part in response.stream(1 << 16):
+            size += len(part)
+            if max_bytes is not None and size > max_bytes:
+                raise AnswerTooLarge(max_bytes)
+            if time.monotonic() > deadline:
+                raise StoreTimeout(self._timeout_message(None))
+            parts.append(part)
+        return b"".join(parts)
 
     def _write(self, method: str, url: str, body: bytes, content_type: str) -> None:
         request = urllib.request.Request(
@@ -308,7 +352,7 @@ def refusal(url: str, status: int, body: bytes) -> ClusterLDError:
             f"The store at {shown(url)} refused ClusterLD's credentials ({status}): set "
             f"{USER_VARIABLE} and {PASSWORD_VARIABLE} to an account allowed to do this."
         )
-    return StoreRefused(f"The store at {shown(url)} answered {status}: {text}")
+    return StoreRefused(f"The store at {shown(url)} answered {status}: {text}", store_status=status)
 
 
 def parse_results(body: bytes, url: str) -> ox.QuerySolutions | ox.QueryBoolean:

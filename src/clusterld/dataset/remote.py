@@ -239,6 +239,10 @@ class RemoteStore(Store):
         return description
 
     def _describe(self, subject: URIRef, max_incoming: int | None) -> Description:
+        try:
+            to_ox(subject)
+        except ValueError:  # not an IRI (a path with a space, say): nothing is described
+            return Description(subject, new_graph(self.union), 0, 0)
         depth = CLOSURE_DEPTH
         while True:
             rows = self.endpoint.select(

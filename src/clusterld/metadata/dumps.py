@@ -176,7 +176,11 @@ def write_remote_dumps(store: RemoteStore) -> None:
                 ", ".join(changed),
             )
         folder.parent.mkdir(parents=True, exist_ok=True)
-        staging.rename(folder)
+        try:
+            staging.rename(folder)
+        except OSError:  # another server process wrote them first: the same files
+            if not folder.is_dir():
+                raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

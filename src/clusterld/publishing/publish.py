@@ -96,7 +96,7 @@ def code_fingerprint() -> str:
     return digest.hexdigest()[:12]
 
 
-def open_published(settings: Mapping[str, Any]) -> Store:
+def open_published(settings: Mapping[str, Any], endpoint: Endpoint | None = None) -> Store:
     """The version a server should serve: the current one of ``STORE``, or, without a store,
     the shipped (or ``DATA_PATHS``) data published first into the cache (``CACHE_DIR``).
 
@@ -106,7 +106,7 @@ def open_published(settings: Mapping[str, Any]) -> Store:
     if is_remote(settings.get("STORE")):
         cache = cache_root(settings) / "remote"
         return open_remote(
-            remote_endpoint(settings),
+            endpoint or remote_endpoint(settings),
             settings["BASE_URI"],
             cache=cache,
             max_incoming=int(settings["MAX_INCOMING_LINKS"]),

@@ -89,21 +89,24 @@ def publish_remote(
     manifest = read_manifest(folder)
     endpoint = remote_endpoint(settings)
     base = manifest.base
-    now = now or datetime.now(UTC)
+    started = now or datetime.now(UTC)
     try:
         if current_version(endpoint, base) == manifest.version:
             log.info("Version %s is already current in the store", manifest.version)
             return manifest.version
         if not is_uploaded(endpoint, base, manifest.version):
             with progress.phase("upload"):
-                register_loading(endpoint, base, manifest.version, now)
+                register_loading(endpoint, base, manifest.version, started)
                 upload_version(endpoint, folder, manifest)
         with progress.phase("check"):
             check_counts(endpoint, base, manifest)
         with progress.phase("switch"):
-            make_current(endpoint, base, manifest.version, now)
+            # Stamped now, not when the publish began: the replaced version is retired from
+            # this moment, and its grace (readers still using it) counts from here.
+            switched = now or datetime.now(UTC)
+            make_current(endpoint, base, manifest.version, switched)
         with progress.phase("retire"):
-            drop_retired(endpoint, base, now)
+            drop_retired(endpoint, base, switched)
     finally:
         endpoint.close()
     return manifest.version

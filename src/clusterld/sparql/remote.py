@@ -2,76 +2,98 @@
 
 ClusterLD does not trust the remote store's own settings to enforce its limits, so a query
 reaches the store only after everything the embedded engine would refuse was refused
-(updates, ``SERVICE``, depth, length: :class:`~clusterld.sparql.service.SparqlService`) and
-after it parsed here (so a syntax error is located by line and column, exactly as with the
-embedded store).  The store answers in SPARQL XML results or N-Triples, which are read back
-and written out by :mod:`clusterld.sparql.results` in the format the client negotiated, cut at
-``SPARQL_MAX_ROWS`` and refused over ``SPARQL_MAX_BYTES``: the same bytes as the embedded
-store gives for the same answer.  The read timeout of the request is ``SPARQL_TIMEOUT``.
+(updates, ``SERVICE``, depth, length, and the store's own extension functions, such as
+Virtuoso's ``bif:http_get``: :class:`~clusterld.sparql.service.SparqlService`).  A query the
+store cannot read is parsed in a worker process, so that its syntax error is located by line
+and column exactly as with the embedded store.  The store answers in SPARQL XML results or
+N-Triples, read for at most ``SPARQL_TIMEOUT`` seconds in all and a bounded number of bytes,
+then written out by :mod:`clusterld.sparql.results` in the format the client negotiated, cut
+at ``SPARQL_MAX_ROWS`` and refused over ``SPARQL_MAX_BYTES``: the same bytes as the embedded
+store gives for the same answer.
 
 The dataset a query sees is one version: its four parts, by the names a client knows
 (``{base}graph/data`` ...), which are mapped to the version's graphs in the store on the way
-in and back on the way out.  A graph the version does not have is an empty one, as in the
-embedded store, never a graph of another deployment that shares the store.
+in and back on the way out.  The dataset is always sent with the query (the protocol's
+dataset replaces the query's own ``FROM``), so a graph the version does not have is an empty
+one, as in the embedded store, never a graph of another deployment that shares the store.
 """
 
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import pyoxigraph as ox
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.parser import parseQuery
 
-from clusterld.dataset.endpoint import N_TRIPLES, RESULTS_XML, ask_answer, standard_results
-from clusterld.dataset.remote import RemoteStore
-from clusterld.sparql.engine import QueryJob, QueryProblem, syntax_problem
-from clusterld.sparql.results import (
+from clusterld.dataset.endpoint import (
+    N_TRIPLES,
+    RESULTS_XML,
     AnswerTooLarge,
+    StoreRefused,
+    ask_answer,
+    standard_results,
+)
+from clusterld.dataset.remote import RemoteStore
+from clusterld.sparql.engine import QueryJob, QueryProblem
+from clusterld.sparql.errors import QueryRefused
+from clusterld.sparql.results import AnswerTooLarge as ResultsTooLarge
+from clusterld.sparql.results import (
     Rendered,
     render_boolean,
     render_solutions,
     render_triples,
 )
+from clusterld.sparql.syntax import without_dataset
 
+ANSWER_OVERHEAD = 4
+"""How much larger the store's answer (SPARQL XML, N-Triples) may be than the answer sent."""
 EMPTY_GRAPH = "urn:x-clusterld:empty"
 """What a graph name the version does not have is mapped to: a graph nobody writes."""
-_local = threading.local()
 
 
-def parse_check(job: QueryJob) -> QueryProblem | None:
-    """Parse the query here (against an empty store), for located syntax errors."""
-    empty: ox.Store | None = getattr(_local, "empty", None)
-    if empty is None:
-        empty = _local.empty = ox.Store()
-    try:
-        empty.query(job.query, base_iri=job.base_iri)
-    except SyntaxError as error:
-        return syntax_problem(job.query, str(error))
-    except (OSError, ValueError, RuntimeError):
-        return None  # it parsed; evaluating it on nothing failed, which the store will say
-    return None
+Check = Callable[[QueryJob], "Rendered | QueryProblem"]
+"""Parses a job's query where it cannot cost more than a query may (a worker process)."""
 
 
-def run_remote(store: RemoteStore, job: QueryJob, timeout: float) -> Rendered | QueryProblem:
+def run_remote(
+    store: RemoteStore, job: QueryJob, timeout: float, check: Check
+) -> Rendered | QueryProblem:
     """Run ``job`` on the remote version ``store`` and serialise the answer.
 
+    The store reads the query first; only when it refuses it is the query parsed here (in
+    a worker, by ``check``), for a syntax error located as the embedded engine locates it.
+
     :raises StoreDown, StoreTimeout, StoreRefused: the store did not answer.
+    :raises QueryRefused: the query names its own dataset in a way that cannot be read.
     """
-    problem = parse_check(job)
-    if problem is not None or job.check_only:
-        return problem or Rendered(b"", None, False)
-    inward = store.public_names()
-    outward = {remote: public for public, remote in ((v, k) for k, v in inward.items())}
-    query = rename_graphs(job.query, {public: remote for remote, public in inward.items()})
+    if job.check_only:
+        return check(job)
+    inward = {public: remote for remote, public in store.public_names().items()}
+    outward = {remote: public for public, remote in inward.items()}
     # Relative IRIs resolve against this endpoint, not the store's (a later BASE wins).
-    query = f"BASE <{job.base_iri}>\n{query}"
-    dataset = remote_dataset(store, job)
+    text = without_dataset(job.query) if not job.union_default_graph else job.query
+    query = f"BASE <{job.base_iri}>\n{rename_graphs(text, inward)}"
     graph_form = job.form in ("CONSTRUCT", "DESCRIBE")
-    body = store.endpoint.query(
-        query, accept=N_TRIPLES if graph_form else RESULTS_XML, timeout=timeout, **dataset
-    )
+    try:
+        body = store.endpoint.query(
+            query,
+            accept=N_TRIPLES if graph_form else RESULTS_XML,
+            timeout=timeout,
+            # Read no more than could be written within the limit (XML takes more room).
+            max_bytes=job.max_bytes * ANSWER_OVERHEAD,
+            **remote_dataset(store, job),
+        )
+    except AnswerTooLarge:
+        return QueryProblem("too_large", f"the answer is larger than {job.max_bytes} bytes")
+    except StoreRefused as error:
+        if error.store_status == 400:
+            problem = check(job)
+            if isinstance(problem, QueryProblem):
+                return problem
+        raise
     try:
         if graph_form:
             triples = (
@@ -93,26 +115,52 @@ def run_remote(store: RemoteStore, job: QueryJob, timeout: float) -> Rendered | 
             job.max_rows,
             job.max_bytes,
         )
-    except AnswerTooLarge as error:
+    except ResultsTooLarge as error:
         return QueryProblem("too_large", str(error))
     except SyntaxError as error:
         return QueryProblem("evaluation", f"The store's answer could not be read: {error}")
 
 
 def remote_dataset(store: RemoteStore, job: QueryJob) -> dict[str, Any]:
-    """The protocol dataset to send: the request's (mapped), the query's own FROM (none
-    sent), or the version's parts (the default graph is their merge, as embedded)."""
+    """The protocol dataset to send, which replaces any other: the request's, else the
+    query's own ``FROM``/``FROM NAMED``, else the version's parts (the default graph is
+    their merge, as embedded).  Names are mapped to the version's graphs; a name the
+    version does not have becomes an empty graph, never a graph of the store that this
+    deployment does not publish (another deployment's, the control graph, the store's own).
+
+    :raises QueryRefused: the query's FROM clauses could not be read here.
+    """
     inward = {public: remote for remote, public in store.public_names().items()}
+    default: Sequence[str]
+    named: Sequence[str]
     if job.default_graphs is not None or job.named_graphs is not None:
-        return {
-            "default_graphs": [inward.get(g, EMPTY_GRAPH) for g in job.default_graphs or ()]
-            or [EMPTY_GRAPH],
-            "named_graphs": [inward.get(g, EMPTY_GRAPH) for g in job.named_graphs or ()]
-            or [EMPTY_GRAPH],
-        }
-    if not job.union_default_graph:  # FROM / FROM NAMED in the query: it names its dataset
-        return {}
-    return {"default_graphs": store.part_graphs, "named_graphs": store.part_graphs}
+        default, named = job.default_graphs or (), job.named_graphs or ()
+    elif not job.union_default_graph:  # FROM / FROM NAMED in the query
+        default, named = query_dataset(job.query, job.base_iri)
+    else:
+        return {"default_graphs": store.part_graphs, "named_graphs": store.part_graphs}
+    return {
+        "default_graphs": [inward.get(g, EMPTY_GRAPH) for g in default] or [EMPTY_GRAPH],
+        "named_graphs": [inward.get(g, EMPTY_GRAPH) for g in named] or [EMPTY_GRAPH],
+    }
+
+
+def query_dataset(query: str, base_iri: str) -> tuple[list[str], list[str]]:
+    """The graphs a query's ``FROM`` and ``FROM NAMED`` clauses name (rdflib's parser).
+
+    :raises QueryRefused: they could not be read.
+    """
+    try:
+        parsed = translateQuery(parseQuery(query), base=base_iri)
+    except Exception:  # noqa: BLE001  (any parser failure means the same to the client)
+        raise QueryRefused(
+            "This endpoint could not read the query's FROM clauses; name the graphs with the "
+            "protocol's default-graph-uri and named-graph-uri parameters instead."
+        ) from None
+    clauses = parsed.algebra.get("datasetClause") or []
+    default = [str(c["default"]) for c in clauses if "default" in c]
+    named = [str(c["named"]) for c in clauses if "named" in c]
+    return default, named
 
 
 def rename_graphs(query: str, names: Mapping[str, str]) -> str:

@@ -10,6 +10,7 @@ first use, so that applications which never see a query never start a worker.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections.abc import Callable, Mapping
 from contextlib import suppress
@@ -45,9 +46,12 @@ from clusterld.sparql.pool import (
 from clusterld.sparql.protocol import READ_ONLY, Operation, choose_format
 from clusterld.sparql.remote import run_remote
 from clusterld.sparql.results import Rendered
-from clusterld.sparql.syntax import normalise, scan
+from clusterld.sparql.syntax import extension_functions, normalise, scan
 
 EXTENSION_KEY = "clusterld.sparql"
+EMPTY = Snapshot("empty", ())
+"""What workers load to parse a query for a remote store: nothing to evaluate on."""
+log = logging.getLogger("clusterld.sparql")
 GRAPH_SOURCE_KEY = "clusterld.sparql.graphs"
 _create_lock = threading.Lock()
 
@@ -224,6 +228,11 @@ class SparqlService:
                 "(SPARQL_MAX_NESTING). Flatten it: join patterns in one group, and combine "
                 "conditions with && and || rather than nesting them."
             )
+        if isinstance(store, RemoteStore) and (called := extension_functions(operation.query)):
+            raise QueryRefused(
+                f"This endpoint does not call the store's own functions ({', '.join(called)}): "
+                "some reach the network or the store's internals. Use SPARQL's functions."
+            )
         if shape.calls_service and not self.limits.allow_service:
             raise QueryRefused(
                 "Federated queries (SERVICE) are disabled: this endpoint never sends requests "
@@ -301,16 +310,28 @@ class SparqlService:
     def _run_remote(self, store: RemoteStore, job: QueryJob) -> Rendered | QueryProblem:
         timeout = self.limits.timeout
         try:
-            return run_remote(store, job, timeout)
+            return run_remote(store, job, timeout, self._parse_in_worker)
         except StoreTimeout:
             raise timed_out(timeout) from None
         except StoreRefused as error:
-            raise QueryFailed(f"The store could not evaluate the query: {error.detail}") from None
+            if "SR171" in error.detail or "timed out" in error.detail.lower():
+                raise timed_out(timeout) from None  # the store's own limit (Virtuoso)
+            log.warning("The store refused a query: %s", error.detail)
+            raise QueryFailed(
+                f"The store could not evaluate the query (it answered {error.store_status}); "
+                "simplify it, or try the embedded example queries."
+            ) from None
 
-    def _run_in_worker(self, store: LocalStore, job: QueryJob) -> Rendered | QueryProblem:
+    def _parse_in_worker(self, job: QueryJob) -> Rendered | QueryProblem:
+        """Parse ``job``'s query in a worker (an empty store: nothing to evaluate on), where
+        a query that makes the parser or the evaluation of constants costly is stopped."""
+        return self._run_in_worker(None, replace(job, check_only=True))
+
+    def _run_in_worker(self, store: LocalStore | None, job: QueryJob) -> Rendered | QueryProblem:
         timeout = self.limits.timeout
+        snapshot = self.snapshot(store) if store is not None else EMPTY
         try:
-            return self.pool.run(job, self.snapshot(store), timeout=timeout)
+            return self.pool.run(job, snapshot, timeout=timeout)
         except WorkerTimeout:
             raise timed_out(timeout) from None
         except WorkerOutOfMemory:

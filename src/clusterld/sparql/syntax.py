@@ -86,6 +86,75 @@ def _tokens(text: str) -> tuple[list[str], int]:
     return words, deepest
 
 
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def called_functions(text: str) -> list[str]:
+    """The functions a query calls by IRI (``<iri>(`` or ``prefix:name(``), as full IRIs
+    where the query declares the prefix: SPARQL's own functions are keywords, so these are
+    casts (``xsd:``) or a store's extensions (Virtuoso's ``bif:`` can reach the network)."""
+    prefixes: dict[str, str] = {}
+    called: list[str] = []
+    tokens = [m for m in _TOKEN.finditer(text) if m.lastgroup != "comment"]
+    for i, match in enumerate(tokens):
+        kind, value = match.lastgroup, match.group()
+        following = tokens[i + 1].group() if i + 1 < len(tokens) else ""
+        if kind == "word" and value.upper() == "PREFIX" and i + 2 < len(tokens):
+            name, iri = tokens[i + 1].group(), tokens[i + 2].group()
+            if name.endswith(":") and iri.startswith("<"):
+                prefixes[name[:-1]] = iri[1:-1]
+        elif kind in ("iri", "pname") and following == "(":
+            if kind == "iri":
+                called.append(value[1:-1])
+            else:
+                prefix, _, local = value.partition(":")
+                called.append(prefixes[prefix] + local if prefix in prefixes else value)
+    return called
+
+
+STORE_EXTENSIONS = ("http://www.openlinksw.com/", "https://www.openlinksw.com/")
+"""Virtuoso's built-ins by their full IRIs (``bif:`` and ``sql:`` are short for them)."""
+
+
+def extension_functions(text: str) -> list[str]:
+    """The store extensions a query calls: a function IRI that is not an XML Schema cast and
+    is not an http(s) IRI (``bif:http_get``), or is Virtuoso's by its full IRI.  An http IRI
+    followed by ``(`` may also be a predicate before a collection, so it is let through."""
+    return [
+        name
+        for name in called_functions(text)
+        if not name.startswith(XSD)
+        and (_has_scheme(name) and not name.startswith(("http://", "https://")))
+        or name.startswith(STORE_EXTENSIONS)
+    ]
+
+
+def without_dataset(text: str) -> str:
+    """The query without its ``FROM`` and ``FROM NAMED`` clauses (comments dropped too), for
+    a store given the dataset by the protocol: Virtuoso would read both and merge them."""
+    tokens = [m for m in _TOKEN.finditer(text) if m.lastgroup != "comment"]
+    drop: set[int] = set()
+    for i, match in enumerate(tokens):
+        if match.lastgroup == "word" and match.group().upper() == "FROM":
+            j = i + 1
+            if j < len(tokens) and tokens[j].group().upper() == "NAMED":
+                j += 1
+            if j < len(tokens) and tokens[j].lastgroup in ("iri", "pname"):
+                drop.update(range(i, j + 1))
+    parts, end = [], 0
+    for i, match in enumerate(tokens):
+        if i in drop:
+            parts.append(text[end : match.start()])
+            end = match.end()
+    parts.append(text[end:])
+    return "".join(parts)
+
+
+def _has_scheme(iri: str) -> bool:
+    scheme, colon, _ = iri.partition(":")
+    return bool(colon) and scheme[:1].isalpha() and all(c.isalnum() or c in "+-." for c in scheme)
+
+
 def unescape_codepoints(text: str) -> str:
     r"""Apply SPARQL's ``\uXXXX``/``\UXXXXXXXX`` escapes, which may be read before parsing."""
 

@@ -11,12 +11,14 @@ from clusterld import config
 from clusterld.dataset import store
 from clusterld.dataset.endpoint import StoreDown, StoreTimeout, is_remote, shown
 from clusterld.errors import ConfigError, register_error_handlers
-from clusterld.publishing.publish import open_published
+from clusterld.publishing.publish import open_published, remote_endpoint
 from clusterld.sparql import service as sparql_service
 from clusterld.web import cors, hosts, proxy
 from clusterld.web.views import register_blueprints
 
 DEFAULT_BASE_URI = "http://localhost/"
+MAX_REFRESH = 300.0
+"""Longest STORE_REFRESH: well inside the grace before a replaced version is dropped."""
 """Base used when none is configured: the host that Flask's test client requests."""
 
 
@@ -41,9 +43,16 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
             "(BASE_URI): one store may hold the datasets of several deployments"
         )
     follow = float(settings["STORE_REFRESH"]) if remote else None
+    if follow is not None and not 0 <= follow <= MAX_REFRESH:
+        raise ConfigError(
+            f"STORE_REFRESH must be between 0 and {MAX_REFRESH:g} seconds: a replaced version "
+            "is dropped from the store 10 minutes after a publish, and a server must have "
+            "moved on by then"
+        )
+    endpoint = remote_endpoint(settings) if remote else None  # one pool for every version
     store.init_app(
         app,
-        lambda: open_published(app.config),
+        lambda: open_published(app.config, endpoint),
         follow_every=follow,
         transient=(StoreDown, StoreTimeout),
     )
