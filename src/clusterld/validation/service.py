@@ -261,7 +261,7 @@ def publishing_status(holder: StoreHolder) -> dict[str, Any]:
         "loaded_at": store.loaded_at.isoformat(timespec="seconds"),
         "base": store.base,
         "triples": {
-            "data": len(store.data),
+            "data": store.triple_count("data"),  # counted at publish: len() reads them all
             "ontology": len(store.ontology),
             "shapes": len(store.shapes),
         },
