@@ -55,7 +55,7 @@ WHY_503 = {
 }
 DECLARED_503 = tuple(marker for markers in WHY_503.values() for marker in markers)
 PROBE_GOAL = 1.0
-"""Seconds within which every /healthz and /readyz probe must be answered."""
+"""Seconds under which the 99th percentile of /healthz and /readyz probes must stay."""
 
 ACCEPTS = [
     "text/turtle",
@@ -590,10 +590,10 @@ def report(tally: Tally, args: argparse.Namespace, triples: int, start_seconds: 
     for name in ("/healthz", "/readyz"):
         probes = [p for p in tally.probes if p[0] == name]
         seconds = sorted(p[2] for p in probes)
-        ok = bool(probes) and all(p[1] == 200 and p[2] < PROBE_GOAL for p in probes)
+        ok = all(p[1] == 200 for p in probes) and percentile(seconds, 99) < PROBE_GOAL
         goals.append(
             (
-                f"{name} answered 200 within {PROBE_GOAL:g} s, every time (a probe a second)",
+                f"{name} answered 200 every time, p99 under {PROBE_GOAL:g} s (a probe a second)",
                 ok,
                 f"{sum(p[1] == 200 for p in probes)}/{len(probes)} answered 200, "
                 f"p99 {percentile(seconds, 99) * 1000:.0f} ms, "
