@@ -66,6 +66,7 @@ def publish_isolated(
     }
     started = time.monotonic()
     process, conn = _start()
+    reply: tuple[str, Any] | None = None
     try:
         try:
             conn.send(job)
@@ -75,7 +76,7 @@ def publish_isolated(
             reply = _wait(process, conn, started + timeout)
     finally:
         conn.close()
-        _reap(process)
+        _reap(process, at_once=reply is None)
     if reply is None:
         if time.monotonic() - started >= timeout:
             why = f"took longer than {timeout:g} s (PUBLISH_TIMEOUT) and was stopped"
@@ -131,8 +132,11 @@ def _wait(
     return None
 
 
-def _reap(process: subprocess.Popen[bytes]) -> None:
-    """Wait briefly for the child to exit (it does right after replying), else kill it."""
+def _reap(process: subprocess.Popen[bytes], *, at_once: bool) -> None:
+    """Wait briefly for the child to exit (it does right after replying), else kill it;
+    ``at_once``: it did not reply (out of time, or gone), so kill it without waiting."""
+    if at_once and process.poll() is None:
+        process.kill()
     try:
         process.wait(10)
     except subprocess.TimeoutExpired:
