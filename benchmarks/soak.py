@@ -48,8 +48,14 @@ REQUEST_TIMEOUT = 60.0
 SPARQL_TIMEOUT = 2
 WORKER_MEMORY = 1024
 WORKERS = 2
-WHY_503 = {"timeout": "SPARQL_TIMEOUT", "memory": "SPARQL_WORKER_MEMORY", "busy": "stayed busy"}
-DECLARED_503 = tuple(WHY_503.values())
+WHY_503 = {
+    "timeout": ("SPARQL_TIMEOUT",),
+    "memory": ("SPARQL_WORKER_MEMORY",),
+    "busy": ("stayed busy", "SPARQL_MAX_WAITING"),
+}
+DECLARED_503 = tuple(marker for markers in WHY_503.values() for marker in markers)
+PROBE_GOAL = 1.0
+"""Seconds under which the 99th percentile of /healthz and /readyz probes must stay."""
 
 ACCEPTS = [
     "text/turtle",
@@ -203,7 +209,7 @@ class Tally:
             self.done.append((time.monotonic(), answer.seconds, kind, answer.status))
             if answer.status == 503:
                 text = answer.body.decode("utf-8", "replace")
-                why = next((w for w, m in WHY_503.items() if m in text), "other")
+                why = next((w for w, ms in WHY_503.items() if any(m in text for m in ms)), "?")
                 self.refusals[f"{kind}: {why}"] += 1
             if answer.status >= 500:
                 text = answer.body.decode("utf-8", "replace")
@@ -290,10 +296,18 @@ def client(
         tally.record(kind, answer)
 
 
+PROBES = (
+    ("/", "/"),
+    ("/sparql", "/sparql?query=ASK%20%7B%7D"),
+    ("/healthz", "/healthz"),
+    ("/readyz", "/readyz"),
+)
+
+
 def prober(server: Server, tally: Tally, stop: threading.Event) -> None:
-    """Once a second: does / answer, and does /sparql answer a trivial query?"""
+    """Once a second: do / and the health probes answer, does /sparql answer a trivial query?"""
     while not stop.wait(1.0):
-        for name, path in (("/", "/"), ("/sparql", "/sparql?query=ASK%20%7B%7D")):
+        for name, path in PROBES:
             try:
                 answer = request(server, "GET", path, headers={"Accept": "*/*"}, timeout=15)
                 status = answer.status
@@ -381,7 +395,8 @@ def reloader(server: Server, data: Path, tally: Tally, stop: threading.Event, ev
 # --- samples of the processes ---------------------------------------------------------------
 
 
-def children(pid: int) -> list[int]:
+def children(pid: int, command: str) -> list[int]:
+    """The live child processes of ``pid`` whose command line contains ``command``."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -391,7 +406,13 @@ def children(pid: int) -> list[int]:
         except OSError:
             continue
         fields = stat.rsplit(")", 1)[1].split()
-        if int(fields[1]) == pid and fields[0] != "Z":
+        if int(fields[1]) != pid or fields[0] == "Z":
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if command in cmdline:
             found.append(int(entry.name))
     return found
 
@@ -410,7 +431,8 @@ def sampler(server: Server, tally: Tally, stop: threading.Event, every: float) -
     last = time.monotonic()
     while not stop.wait(every):
         now = time.monotonic()
-        workers = children(server.pid)
+        workers = children(server.pid, "clusterld.sparql.worker")
+        publishers = children(server.pid, "clusterld.publishing.isolated")
         with tally.lock:
             window = [d for d in tally.done if last < d[0] <= now]
             statuses = Counter(d[3] for d in window)
@@ -426,6 +448,8 @@ def sampler(server: Server, tally: Tally, stop: threading.Event, every: float) -
                 "server_mb": rss_mb(server.pid),
                 "workers_mb": sum(rss_mb(w) for w in workers),
                 "smallest_worker_mb": min((rss_mb(w) for w in workers), default=0.0),
+                "publisher_mb": sum(rss_mb(w) for w in publishers),
+                "load": os.getloadavg()[0],
                 "errors": sum(n for s, n in statuses.items() if s >= 400 or s == 0),
             }
         )
@@ -466,6 +490,12 @@ def report(tally: Tally, args: argparse.Namespace, triples: int, start_seconds: 
         f"SPARQL_TIMEOUT={SPARQL_TIMEOUT} s, SPARQL_WORKER_MEMORY={WORKER_MEMORY} MB, "
         f"{WORKERS} workers, {args.threads} server threads"
     )
+    during = [s["load"] for s in tally.samples] or [0.0]
+    out(
+        f"- machine load (1-minute load average, {os.cpu_count()} cores): before "
+        f"{args.load_before:.2f}, during median {statistics.median(during):.2f} "
+        f"(max {max(during):.2f}), after {args.load_after:.2f}"
+    )
     out("")
     by_kind: dict[str, Counter[int]] = {}
     for _, _, kind, code in done:
@@ -494,15 +524,16 @@ def report(tally: Tally, args: argparse.Namespace, triples: int, start_seconds: 
     out("")
     out(
         "| t (s) | req/s | p50 ms | p95 ms | p99 ms | 4xx/5xx | workers | server MB "
-        "| workers MB | smallest worker MB |"
+        "| workers MB | smallest worker MB | publishing child MB | load |"
     )
-    out("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    out("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     first = tally.samples[0]["t"] - args.sample if tally.samples else 0
     for s in tally.samples:
         out(
             f"| {s['t'] - first:.0f} | {s['rps']:.1f} | {s['p50']:.0f} | {s['p95']:.0f} | "
             f"{s['p99']:.0f} | {s['errors']:.0f} | {s['workers']:.0f} | {s['server_mb']:.0f} | "
-            f"{s['workers_mb']:.0f} | {s['smallest_worker_mb']:.0f} |"
+            f"{s['workers_mb']:.0f} | {s['smallest_worker_mb']:.0f} | "
+            f"{s['publisher_mb']:.0f} | {s['load']:.1f} |"
         )
     out("")
     out("| reload | edit | outcome | seconds | version |")
@@ -556,6 +587,19 @@ def report(tally: Tally, args: argparse.Namespace, triples: int, start_seconds: 
         )
     else:
         goals.append(("enough samples to judge memory (6)", False, f"{len(tally.samples)}"))
+    for name in ("/healthz", "/readyz"):
+        probes = [p for p in tally.probes if p[0] == name]
+        seconds = sorted(p[2] for p in probes)
+        ok = all(p[1] == 200 for p in probes) and percentile(seconds, 99) < PROBE_GOAL
+        goals.append(
+            (
+                f"{name} answered 200 every time, p99 under {PROBE_GOAL:g} s (a probe a second)",
+                ok,
+                f"{sum(p[1] == 200 for p in probes)}/{len(probes)} answered 200, "
+                f"p99 {percentile(seconds, 99) * 1000:.0f} ms, "
+                f"slowest {max(seconds, default=0):.2f} s",
+            )
+        )
     for name in ("/", "/sparql"):
         probes = [p for p in tally.probes if p[0] == name]
         answered = [p for p in probes if p[1] == 200]
@@ -608,6 +652,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
 
+    args.load_before = os.getloadavg()[0]
     folder = Path(tempfile.mkdtemp(prefix="clusterld-soak-"))
     data = generate(folder / "data", args.triples)
     triples = sum(1 for line in (data / "generated.ttl").open(encoding="utf-8") if line.strip())
@@ -643,6 +688,7 @@ def main() -> int:
         for thread in threads:
             thread.join(RELOAD_LIMIT)
         args.exit_code = server.stop()
+        args.load_after = os.getloadavg()[0]
     text = report(tally, args, triples_in(server, triples), start_seconds)
     print(text)
     if args.report:

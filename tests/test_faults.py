@@ -8,11 +8,11 @@ was, and the next good request or reload works without a restart.
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
 import shutil
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,7 +26,7 @@ from werkzeug.test import TestResponse
 from clusterld import config
 from clusterld.dataset.store import StoreHolder, get_holder
 from clusterld.errors import ClusterLDError, InputError, RDFSyntaxError
-from clusterld.publishing import publish
+from clusterld.publishing import isolated, publish
 from clusterld.sparql.service import get_service
 from clusterld.web.server import reload_dataset
 from sparql_support import sparql_app
@@ -215,20 +215,28 @@ def test_a_refused_reload_through_the_signal_handler_is_logged_not_raised(
 # --- the disk fills up while a version is written ------------------------------------------
 
 
+FULL_DISK_CHILD = """
+import errno, os
+from clusterld.publishing import isolated, publish
+
+def write_dumps_until_full(store, names, folder, prefixes):
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "clusterld.nt", "wb") as handle:
+        handle.write(b"<http://a.example/s> <http://a.example/p> ")  # half a line
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(folder / "clusterld.nt"))
+
+publish.write_dumps = write_dumps_until_full
+isolated.run()
+"""
+"""The publishing child, with a disk that fills up while the dumps are written."""
+
+
 def test_disk_full_while_publishing_is_a_clear_error_and_recovers(
     holder: StoreHolder, data_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cache = tmp_path / "cache"
     versions_before = sorted(p.name for p in (cache / "versions").iterdir())
-    real_write_dumps = publish.write_dumps
-
-    def write_dumps_until_full(store: Any, names: Any, folder: Path, prefixes: Any) -> Any:
-        folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / "clusterld.nt", "wb") as handle:
-            handle.write(b"<http://a.example/s> <http://a.example/p> ")  # half a line
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(folder / "clusterld.nt"))
-
-    monkeypatch.setattr(publish, "write_dumps", write_dumps_until_full)
+    monkeypatch.setattr(isolated, "COMMAND", (sys.executable, "-c", FULL_DISK_CHILD))
     good_edit(data_copy, "EleSy Disk Full")
     error = refused(holder, "cannot write the new version (No space left on device)")
     assert isinstance(error, publish.PublishFailed) and error.status == 503
@@ -238,7 +246,7 @@ def test_disk_full_while_publishing_is_a_clear_error_and_recovers(
     # the served version still answers from its own folder
     assert holder.store.folder.is_dir() and holder.store.triple_count("data") > 0
 
-    monkeypatch.setattr(publish, "write_dumps", real_write_dumps)
+    monkeypatch.undo()
     after = holder.reload()  # the same edit, now with room on the disk
     assert holder.store is after and holder.last_failure is None
     assert any(str(label) == "EleSy Disk Full" for label in after.data.objects(None, None))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -63,5 +64,28 @@ def test_readyz_fails_when_the_published_version_is_gone(
         assert "no longer in the store" in response.get_json()["reason"]
         assert app.test_client().get("/healthz").status_code == 200  # alive all the same
         shutil.move(moved, folder)
+    finally:
+        get_service(app).close()
+
+
+def test_issue_13_readyz_stays_ready_while_workers_are_replaced(
+    make_app: Callable[..., Flask],
+) -> None:
+    """Workers killed at a timeout are replaced in the background; the process stays ready."""
+    app = make_app()
+    client = app.test_client()
+    pool = get_service(app).pool
+    try:
+        deadline = time.monotonic() + 60
+        while client.get("/readyz").status_code != 200:
+            assert time.monotonic() < deadline, "never ready"
+            time.sleep(0.05)
+        for pid in pool.pids:
+            os.kill(pid, signal.SIGKILL)
+        while pool.pids:  # none alive now: each is replaced when a query finds it gone
+            assert time.monotonic() < deadline, "the workers did not stop"
+            time.sleep(0.05)
+        response = client.get("/readyz")
+        assert response.status_code == 200, response.get_json()
     finally:
         get_service(app).close()

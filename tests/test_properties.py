@@ -566,8 +566,19 @@ def served(app: Flask) -> Iterator[int]:
     try:
         yield int(server.effective_port)
     finally:
-        server.close()
+        # Closed from the loop's own thread: closing the sockets from here raced the loop's
+        # select() on them (EBADF in the server thread, a flaky teardown error under load).
+        server.trigger.pull_trigger(lambda: _close_in_loop(server))
         thread.join(5)
+        server.task_dispatcher.shutdown()
+
+
+def _close_in_loop(server: Any) -> None:
+    from waitress import wasyncore
+
+    sockets = dict(server._map)
+    server._map.clear()  # the loop ends after this pass
+    wasyncore.close_all(sockets)
 
 
 def exchange(port: int, request: bytes) -> bytes:

@@ -76,6 +76,12 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         "Where serve publishes when given no store (default: ~/.cache/clusterld).",
     ),
+    Setting(
+        "PUBLISH_TIMEOUT",
+        3600,
+        "Seconds serve's publish (at start and on SIGHUP, in a child process) may take; then it "
+        "is stopped and refused.",
+    ),
     Setting("SPARQL_TIMEOUT", 10, "Seconds a SPARQL query may run; then it is stopped (503)."),
     Setting(
         "SPARQL_MAX_ROWS",
@@ -105,6 +111,12 @@ SETTINGS: tuple[Setting, ...] = (
         "version (0: off).",
     ),
     Setting("SPARQL_WORKERS", 2, "Worker processes that run SPARQL queries, each with the data."),
+    Setting(
+        "SPARQL_MAX_WAITING",
+        2,
+        "SPARQL queries that may wait for a busy worker in each server process; more get 503 "
+        "with Retry-After at once, so that pages and health probes always find a thread.",
+    ),
     Setting(
         "SPARQL_WORKER_MEMORY",
         2048,

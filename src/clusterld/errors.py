@@ -11,6 +11,8 @@ ClusterLDError
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
@@ -22,10 +24,26 @@ class ClusterLDError(Exception):
 
     status = 500
     title = "ClusterLD error"
+    retry_after: int | None = None
+    """Seconds after which the same request may succeed (``Retry-After``), if it may."""
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as class and attributes, whatever ``__init__`` takes: a publish in a child
+        process sends its error back whole (an ``InvalidDataError`` with its report, an
+        ``RDFSyntaxError`` with its file and line), which ``Exception``'s default, calling the
+        class with ``args`` again, cannot do for subclasses with other parameters."""
+        return (_restore, (type(self), self.detail, dict(self.__dict__)))
+
+
+def _restore(cls: type[ClusterLDError], detail: str, state: dict[str, Any]) -> ClusterLDError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, detail)
+    error.__dict__.update(state)
+    return error
 
 
 class InputError(ClusterLDError):
@@ -91,9 +109,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ClusterLDError)
     def handle_clusterld_error(error: ClusterLDError) -> Response:
         response = error_response(error.status, error.title, error.detail)
-        retry_after = getattr(error, "retry_after", None)
-        if retry_after is not None:  # RFC 9110 §10.2.3: when to try again
-            response.headers["Retry-After"] = str(retry_after)
+        if error.retry_after is not None:  # RFC 9110 §10.2.3: when to try again
+            response.headers["Retry-After"] = str(error.retry_after)
         return response
 
     @app.errorhandler(HTTPException)

@@ -56,6 +56,7 @@ from clusterld.metadata.common import Profile
 from clusterld.metadata.dumps import PARTS, write_dumps
 from clusterld.metadata.statistics import statistics, to_json, vocabularies
 from clusterld.namespaces import IRIScheme
+from clusterld.publishing.isolated import publish_isolated
 from clusterld.publishing.progress import Progress
 from clusterld.shacl.engine import ValidationReport, validate_ntriples_file
 from clusterld.shacl.text_report import format_text
@@ -98,10 +99,12 @@ def code_fingerprint() -> str:
 
 def open_published(settings: Mapping[str, Any], endpoint: Endpoint | None = None) -> Store:
     """The version a server should serve: the current one of ``STORE``, or, without a store,
-    the shipped (or ``DATA_PATHS``) data published first into the cache (``CACHE_DIR``).
+    the shipped (or ``DATA_PATHS``) data published first into the cache (``CACHE_DIR``), in
+    a child process (:mod:`~clusterld.publishing.isolated`: the server's memory stays flat).
 
     :raises StoreUnavailable: ``STORE`` names a folder where nothing is published yet.
-    :raises InvalidDataError, clusterld.errors.InputError: as :func:`publish`.
+    :raises InvalidDataError, clusterld.errors.InputError, PublishFailed: as :func:`publish`,
+        or ``PublishFailed`` when the child crashed or ran out of time (``PUBLISH_TIMEOUT``).
     """
     if is_remote(settings.get("STORE")):
         cache = cache_root(settings) / "remote"
@@ -120,7 +123,13 @@ def open_published(settings: Mapping[str, Any], endpoint: Endpoint | None = None
                 f"publish one with: clusterld publish --store {root}"
             )
         return open_version(folder)
-    return open_version(publish(settings, cache_root(settings), make_current=False))
+    root = cache_root(settings)
+    folder = versions.version_dir(root, content_key(settings))
+    if not versions.is_complete(folder):  # else reused as it is, with no child to start
+        folder = publish_isolated(
+            settings, root, make_current=False, timeout=float(settings["PUBLISH_TIMEOUT"])
+        )
+    return open_version(folder)
 
 
 def remote_endpoint(settings: Mapping[str, Any]) -> Endpoint:

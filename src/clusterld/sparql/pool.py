@@ -147,6 +147,9 @@ class WorkerPool:
         self._workers: set[Worker] = set()
         self._snapshot: Snapshot | None = None
         self._closed = False
+        self.started = False
+        """Whether a worker has ever loaded a dataset: the pool has started, and a moment
+        with none loaded after that is a replacement (at a timeout, say), not a start."""
         atexit.register(self.close)
 
     @property
@@ -187,6 +190,7 @@ class WorkerPool:
             if worker_.version != snapshot.version:
                 worker_.ask("load", snapshot, START_TIMEOUT)
                 worker_.version = snapshot.version
+                self.started = True
             answer: Rendered | QueryProblem = worker_.ask("query", job, timeout)
         except WorkerError:
             self._idle.put(worker_)  # it reported the error and is ready for the next job
@@ -263,6 +267,7 @@ class WorkerPool:
             try:
                 worker_.ask("load", snapshot, START_TIMEOUT)
                 worker_.version = snapshot.version
+                self.started = True
             except (WorkerTimeout, WorkerFailure) as error:
                 log.error("A new query worker failed to load the dataset: %s", error)
                 self._discard_quietly(worker_)

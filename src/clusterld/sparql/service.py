@@ -75,6 +75,8 @@ class Limits:
     """Largest answer sent, in bytes; a larger one is refused (503)."""
     cache_mb: float = 64
     """Megabytes of answers each server process keeps for repeated queries (0: no cache)."""
+    max_waiting: int = 2
+    """Queries that may wait for a busy worker in one server process; more get 503 at once."""
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> Limits:
@@ -93,6 +95,7 @@ class Limits:
                 max_nesting=int(settings.get("SPARQL_MAX_NESTING", cls.max_nesting)),
                 max_bytes=int(settings.get("SPARQL_MAX_BYTES", cls.max_bytes)),
                 cache_mb=float(settings.get("SPARQL_CACHE_MB", cls.cache_mb)),
+                max_waiting=int(settings.get("SPARQL_MAX_WAITING", cls.max_waiting)),
             )
         except (TypeError, ValueError) as error:
             raise ConfigError(f"A SPARQL_* setting has an unusable value: {error}") from None
@@ -104,10 +107,11 @@ class Limits:
             limits.max_nesting,
             limits.max_bytes,
         )
-        if min(numbers) <= 0 or limits.worker_memory < 0 or limits.cache_mb < 0:
+        if min(numbers) <= 0 or min(limits.worker_memory, limits.cache_mb, limits.max_waiting) < 0:
             raise ConfigError(
                 "SPARQL_TIMEOUT, _MAX_ROWS, _MAX_QUERY_LENGTH, _WORKERS, _MAX_NESTING and "
-                "_MAX_BYTES must be > 0, SPARQL_WORKER_MEMORY and SPARQL_CACHE_MB >= 0 (0: none)"
+                "_MAX_BYTES must be > 0, SPARQL_WORKER_MEMORY, SPARQL_CACHE_MB and "
+                "SPARQL_MAX_WAITING >= 0 (0: none)"
             )
         return limits
 
@@ -165,6 +169,20 @@ class SparqlService:
         self._lock = threading.Lock()
         self._cache: dict[tuple[str, str], Any] = {}
         self.results = ResultCache(int(limits.cache_mb * 1024 * 1024))
+        self.max_in_flight = limits.workers + limits.max_waiting
+        """Requests that may be inside :meth:`run` at once (running or waiting for a worker)."""
+        self._in_flight = 0
+
+    def fit_to_threads(self, threads: int) -> None:
+        """Leave at least one of the server's ``threads`` free of SPARQL, whatever the settings.
+
+        A request waiting for a worker holds a server thread for up to ``SPARQL_TIMEOUT``;
+        issue 13 saw eight slow queries hold all eight threads, and pages and ``/healthz``
+        then waited 6 to 10 s behind them.  At most ``SPARQL_WORKERS + SPARQL_MAX_WAITING``
+        queries (and never every thread) are admitted; the next gets 503 at once.
+        """
+        wanted = self.limits.workers + self.limits.max_waiting
+        self.max_in_flight = max(1, min(wanted, threads - 1))
 
     def graphs(self, store: Store) -> Mapping[str, Graph]:
         """The named graphs that queries see (the default graph is their union)."""
@@ -298,7 +316,29 @@ class SparqlService:
 
     def run(self, store: Store, job: QueryJob) -> Rendered:
         """Run a prepared job (in a worker, or on the remote store), turning every failure
-        into a query error."""
+        into a query error.
+
+        :raises QueryUnavailable: at once, when ``max_in_flight`` queries are already running
+            or waiting for a worker or the store (see :meth:`fit_to_threads`).
+        """
+        with self._lock:
+            admitted = self._in_flight < self.max_in_flight
+            if admitted:
+                self._in_flight += 1
+        if not admitted:
+            busy = QueryUnavailable(
+                f"Every query worker is busy and {self.limits.max_waiting} more queries are "
+                "already waiting for one (SPARQL_MAX_WAITING); try again shortly."
+            )
+            busy.retry_after = 1
+            raise busy
+        try:
+            return self._run_admitted(store, job)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def _run_admitted(self, store: Store, job: QueryJob) -> Rendered:
         if isinstance(store, RemoteStore):
             outcome = self._run_remote(store, job)
         elif isinstance(store, LocalStore):
@@ -345,9 +385,11 @@ class SparqlService:
                 "it has been replaced. Try again."
             ) from None
         except PoolBusy:
-            raise QueryUnavailable(
+            busy = QueryUnavailable(
                 f"Every query worker stayed busy for {timeout:g} seconds; try again shortly."
-            ) from None
+            )
+            busy.retry_after = 1
+            raise busy from None
         except WorkerFailure as error:
             raise QueryFailed(f"The query engine failed: {error}") from None
 

@@ -84,7 +84,7 @@ def run_server(
         )
     app.wsgi_app = logs.AccessLog(app.wsgi_app, health=log_health)  # type: ignore[method-assign]
     server = make_server(app, host=host, port=port, threads=threads)
-    get_service(app)  # start the SPARQL workers now: /readyz waits for them
+    get_service(app).fit_to_threads(threads)  # start the workers now: /readyz waits for them
     warm_in_background(app)
     with app.app_context(), contextlib.suppress(ClusterLDError):  # the store may come later
         store = get_store()
@@ -135,14 +135,44 @@ def _checked_app(overrides: Mapping[str, Any]) -> Flask | int:
     return 2
 
 
-def install_reload(app: Flask) -> None:
-    """Reload the dataset on SIGHUP, in a thread (a reload may validate for a while)."""
-    holder = get_holder(app)
+def install_reload(app: Flask) -> Reloads:
+    """Reload the dataset on SIGHUP, in a thread (a reload may publish for a while)."""
+    reloads = Reloads(get_holder(app), app)
 
     def reload(signum: int, frame: FrameType | None) -> None:
-        threading.Thread(target=reload_dataset, args=(holder, app), name="reload").start()
+        reloads.request()
 
     signal.signal(signal.SIGHUP, reload)
+    return reloads
+
+
+class Reloads:
+    """Reloads asked for by SIGHUP, coalesced: one runs at a time, and however many signals
+    arrive while it runs, one more follows it (which sees every edit made before it starts).
+
+    Issue 13 found 114 signals making 114 reloads in 108 threads; with each publish in a
+    child process, that would also be 114 processes.  The signal handler only sets an event
+    (it may interrupt the main thread anywhere, so it takes no lock); one thread, started
+    on the first signal, runs the reloads.
+    """
+
+    def __init__(self, holder: StoreHolder, app: Flask | None = None) -> None:
+        self.holder, self.app = holder, app
+        self._wanted = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def request(self) -> None:
+        """Ask for a reload (from a signal handler: no lock, no wait)."""
+        self._wanted.set()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="reload", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            if self._wanted.wait(timeout=60.0):  # a bounded wait, in a loop: idle until asked
+                self._wanted.clear()
+                reload_dataset(self.holder, self.app)
 
 
 def gunicorn_options(
@@ -202,7 +232,7 @@ def run_gunicorn(
             self.cfg.set("worker_exit", _worker_exit)
 
         def load(self) -> WSGIApplication:
-            return worker_app(overrides, log_health=log_health)
+            return worker_app(overrides, threads=threads, log_health=log_health)
 
         def run(self) -> None:
             ReloadingArbiter(self).run()
@@ -225,12 +255,15 @@ def run_gunicorn(
 _worker_flask_app: Flask | None = None
 
 
-def worker_app(overrides: Mapping[str, Any], *, log_health: bool = False) -> WSGIApplication:
-    """The application of one gunicorn worker, with its access log and SPARQL workers started."""
+def worker_app(
+    overrides: Mapping[str, Any], *, threads: int = 8, log_health: bool = False
+) -> WSGIApplication:
+    """The application of one gunicorn worker (``threads`` threads), with its access log and
+    SPARQL workers started."""
     global _worker_flask_app
     app = create_app(overrides)
     app.wsgi_app = logs.AccessLog(app.wsgi_app, health=log_health)  # type: ignore[method-assign]
-    get_service(app)
+    get_service(app).fit_to_threads(threads)
     warm_in_background(app)
     _worker_flask_app = app
     with app.app_context():

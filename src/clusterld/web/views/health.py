@@ -2,10 +2,13 @@
 
 ``/healthz`` says that the process answers HTTP (liveness: restart it if not); ``/readyz``
 says that it can answer queries now (readiness: send it traffic): a version is published and
-open, its files are still there, and at least one SPARQL worker holds the data (over a
-remote store: the store answers a trivial query within its timeout).  Otherwise
-``503`` with ``Retry-After``.  Both are cheap (no query, no graph), never cached, and left
-out of the access log unless asked for (``clusterld serve --log-health``).
+open, its files are still there, and the SPARQL workers have started (one held the data;
+over a remote store: the store answers a trivial query within its timeout).
+Otherwise ``503`` with ``Retry-After``.  Workers being replaced (killed at a query's timeout
+or memory cap) do not make the process unready: the soak saw a quarter of its probes answer
+503 under slow queries, and a load balancer would take every instance out of rotation each
+time a client's query ran into the timeout.  Both are cheap (no query, no graph), never
+cached, and left out of the access log unless asked for (``clusterld serve --log-health``).
 """
 
 from __future__ import annotations
@@ -45,8 +48,9 @@ def readyz() -> Response:
         return _plain(jsonify({"status": "ready", "version": store.version, "store": "remote"}))
     if isinstance(store, LocalStore) and not is_complete(store.folder):
         return _unready(f"the published version {store.version} is no longer in the store")
-    workers = get_service().ready_workers()  # the first call starts them
-    if workers == 0:
+    service = get_service()  # the first call starts the workers
+    workers = service.ready_workers()
+    if workers == 0 and not service.pool.started:
         return _unready("the SPARQL workers are starting")
     body = {"status": "ready", "version": store.version, "sparql_workers": workers}
     return _plain(jsonify(body))
