@@ -17,14 +17,22 @@ from pathlib import Path
 
 from click.testing import CliRunner
 from flask import Flask
+from rdflib import URIRef
 
 from backends import BASE, backend_app, publish_into, store_settings
 from clusterld import config
 from clusterld.cli import cli
 from clusterld.dataset.endpoint import Endpoint, EndpointConfig
-from clusterld.dataset.remote import RemoteStore, control_graph, current_version, version_graphs
+from clusterld.dataset.remote import (
+    RemoteStore,
+    control_graph,
+    current_version,
+    describe_query,
+    membership_query,
+    version_graphs,
+)
 from clusterld.dataset.store import get_holder
-from clusterld.namespaces import CLD
+from clusterld.namespaces import CLD, IRIScheme
 from clusterld.publishing.remote import drop_retired
 from clusterld.web.app import create_app
 from stores import RunningStore
@@ -256,3 +264,16 @@ def test_two_deployments_share_the_vocabulary_in_one_store(remote_store: Running
         )
         assert answer.status_code == 200, answer.text
         assert answer.text.splitlines()[1] == "9"
+
+
+def test_label_lookups_filter_rather_than_join_a_values_table() -> None:
+    """The Oxigraph server joins a ``VALUES`` block first: ``?m ?lp ?label VALUES ?lp {...}``
+    read every label in the store for each document (1.1 s at 20,000 triples, against
+    14 ms with a ``FILTER``; ``benchmarks/remote.py``).  The label predicates are filtered."""
+    subject = URIRef(f"{BASE}id/cluster/industrial")
+    for query in (
+        describe_query(subject, 50, 2, data=f"{BASE}graph/data/v"),
+        membership_query(subject, IRIScheme(BASE)),
+    ):
+        assert "VALUES" not in query
+        assert "FILTER(?lp IN (<http://www.w3.org/2004/02/skos/core#prefLabel>" in query
