@@ -15,6 +15,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from flask import Flask
 from rdflib import URIRef
@@ -22,7 +23,13 @@ from rdflib import URIRef
 from backends import BASE, backend_app, publish_into, store_settings
 from clusterld import config
 from clusterld.cli import cli
-from clusterld.dataset.endpoint import Endpoint, EndpointConfig
+from clusterld.dataset.endpoint import (
+    PASSWORD_VARIABLE,
+    USER_VARIABLE,
+    Endpoint,
+    EndpointConfig,
+    StoreRefused,
+)
 from clusterld.dataset.remote import (
     RemoteStore,
     control_graph,
@@ -277,3 +284,37 @@ def test_label_lookups_filter_rather_than_join_a_values_table() -> None:
     ):
         assert "VALUES" not in query
         assert "FILTER(?lp IN (<http://www.w3.org/2004/02/skos/core#prefLabel>" in query
+
+
+def test_a_large_upload_is_sent_authenticated_from_the_first_byte(
+    remote_store: RunningStore,
+) -> None:
+    """Virtuoso answers a write without credentials ``401`` and resets the connection
+    before reading a large body, so a write that waits for the challenge never gets it
+    (publishing a million triples failed with "Connection reset by peer"): each write
+    carries its credentials from the first send."""
+    graph = "urn:x-clusterld-test:large"
+    count = 100_000
+    value = "x" * 120
+    body = "".join(f'<urn:x:s{i}> <urn:x:p> "{value}" .\n' for i in range(count)).encode()
+    assert len(body) > 12 * 1024 * 1024
+    client = endpoint(remote_store)
+    try:
+        client.put_graph(graph, body)
+        client.put_graph(graph, b'<urn:x:one> <urn:x:p> "more" .\n', append=True)
+        rows = client.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", default_graphs=(graph,))
+        assert int(rows[0][0].value) == count + 1
+    finally:
+        client.update(f"DROP SILENT GRAPH <{graph}>")
+        client.close()
+
+
+def test_a_write_with_wrong_credentials_is_refused_with_advice(
+    virtuoso_server: RunningStore,
+) -> None:
+    """Credentials sent up front and refused: the answer names the settings to fix."""
+    settings = {"STORE": virtuoso_server.query_url, "STORE_GSP_URL": virtuoso_server.gsp_url}
+    environ = {USER_VARIABLE: "clusterld", PASSWORD_VARIABLE: "not-the-password"}
+    client = Endpoint(EndpointConfig.from_settings(settings, environ))
+    with pytest.raises(StoreRefused, match=PASSWORD_VARIABLE):
+        client.put_graph("urn:x-clusterld-test:refused", b"<urn:x:s> <urn:x:p> <urn:x:o> .\n")
