@@ -603,11 +603,19 @@ class RemoteView(RdflibStore):
 
 
 def record_triples(
-    base: str, manifest: Manifest, report: str, things: str, dumps: Mapping[str, str]
+    base: str,
+    manifest: Manifest | None,
+    report: str,
+    things: str | None,
+    dumps: Mapping[str, str],
+    *,
+    version: str | None = None,
 ) -> bytes:
-    """The record graph of a version, as N-Triples (``dumps``: N-Triples kept by part)."""
-    subject = ox.NamedNode(version_iri(base, manifest.version))
-    values = [("manifest", manifest.to_json()), ("report", report), ("things", things)]
+    """The record graph of a version, as N-Triples (``dumps``: N-Triples kept by part); the
+    manifest and report only with a ``manifest``, the things only when given."""
+    subject = ox.NamedNode(version_iri(base, manifest.version if manifest else str(version)))
+    values = [("manifest", manifest.to_json()), ("report", report)] if manifest else []
+    values += [("things", things)] if things is not None else []
     values += [(f"dump/{part}", text) for part, text in dumps.items()]
     lines = [
         ox.Triple(subject, ox.NamedNode(f"{CONTROL}{name}"), ox.Literal(value))
