@@ -128,17 +128,35 @@ def note(found: Measured | None, step: str, log: list[str]) -> None:
     log.append(line)
 
 
-def busy_processes(top: int = 6) -> str:
-    """The processes using most CPU right now (name and %CPU only: no command lines)."""
-    try:
-        out = subprocess.run(
-            ["ps", "-eo", "pcpu=,comm=", "--sort=-pcpu"],
-            capture_output=True, text=True, timeout=10, check=True,
-        ).stdout  # fmt: skip
-    except (OSError, subprocess.SubprocessError):
-        return "?"
-    rows = [line.split(None, 1) for line in out.splitlines()[:top] if line.strip()]
-    return ", ".join(f"{name.strip()} {cpu}%" for cpu, name in rows if len(rows[0]) == 2)
+def busy_processes(top: int = 6, interval: float = 1.0) -> str:
+    """The processes using most CPU over the next ``interval`` seconds (from
+    ``/proc/*/stat``; names and % of one core only, no command lines)."""
+
+    def ticks() -> dict[int, tuple[str, int]]:
+        found = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    name, rest = (entry / "stat").read_text().split(" (", 1)[1].rsplit(")", 1)
+                except (OSError, IndexError, ValueError):
+                    continue
+                fields = rest.split()
+                found[int(entry.name)] = (name, int(fields[11]) + int(fields[12]))
+        return found
+
+    before = ticks()
+    time.sleep(interval)
+    after = ticks()
+    hertz = os.sysconf("SC_CLK_TCK")
+    used = sorted(
+        (
+            ((t - before[pid][1]) / hertz / interval * 100, name)
+            for pid, (name, t) in after.items()
+            if pid in before
+        ),
+        reverse=True,
+    )
+    return ", ".join(f"{name} {cpu:.0f}%" for cpu, name in used[:top] if cpu >= 1) or "idle"
 
 
 # -- processes ------------------------------------------------------------------------------
