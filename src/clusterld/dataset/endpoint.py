@@ -3,8 +3,10 @@
 Reads go through one pooled HTTP client (``urllib3``: kept-alive connections, a connect and
 a read timeout on every request, no retries behind the caller's back), because a page costs
 one or two queries and a new TCP connection for each would cost as much as the query.
-Writes (publishing) go through the standard library's ``urllib.request``, which speaks both
-HTTP Basic and Digest authentication (Virtuoso's authenticated endpoints want Digest).
+Writes (publishing) go through the standard library's ``urllib.request``, each with its
+credentials from the first byte (:class:`Credentials`: HTTP Basic, or Digest, which
+Virtuoso's authenticated endpoints want, from a challenge asked for once): a server that
+refuses a request without them may cut a large body before its challenge is read.
 
 Credentials come from the environment only (``CLUSTERLD_STORE_USER``,
 ``CLUSTERLD_STORE_PASSWORD``): never from the command line, where every local user can read
@@ -17,12 +19,18 @@ traceback: :class:`StoreDown`, :class:`StoreTimeout`, :class:`StoreRefused`.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
+import re
+import secrets
+import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -298,31 +306,40 @@ class Endpoint:
         return b"".join(parts)
 
     def _write(self, method: str, url: str, body: bytes, content_type: str) -> None:
-        request = urllib.request.Request(
-            url, data=body, method=method, headers={"Content-Type": content_type}
-        )
+        """Send one write with its credentials from the first byte.
+
+        A server that wants credentials may answer ``401`` as soon as it has read the
+        headers and close the connection: a body larger than the socket's buffers is then
+        cut ("Connection reset", "Broken pipe") and the challenge is never read (Virtuoso
+        does so, and a publish of a million triples failed).  So the challenge is asked
+        for first, by a ``GET`` of the endpoint's path without a body, and each write is
+        answered up front (:class:`Credentials`); a stale nonce costs one more send.
+        """
         # The writes of a publish may be large: a generous timeout, never an endless one.
         timeout = max(self.config.timeout, 600.0)
-        try:
-            with self._opener(url).open(request, timeout=timeout) as response:
-                response.read()
-        except urllib.error.HTTPError as error:
-            raise refusal(url, error.code, error.read()) from None
-        except TimeoutError:
-            raise StoreTimeout(self._timeout_message(timeout)) from None
-        except (urllib.error.URLError, OSError) as error:
-            raise StoreDown(self._down_message(error)) from None
+        headers = {"Content-Type": content_type, "User-Agent": "ClusterLD"}
+        opener = urllib.request.build_opener()
+        for attempt in range(2):
+            authorization = self._credentials.header(method, url, timeout, fresh=attempt > 0)
+            if authorization is not None:
+                headers["Authorization"] = authorization
+            request = urllib.request.Request(url, data=body, method=method, headers=headers)
+            try:
+                with opener.open(request, timeout=timeout) as response:
+                    response.read()
+                return
+            except urllib.error.HTTPError as error:
+                if error.code == 401 and attempt == 0 and self.config.user is not None:
+                    continue  # a stale nonce, or no challenge known: ask again
+                raise refusal(url, error.code, error.read()) from None
+            except TimeoutError:
+                raise StoreTimeout(self._timeout_message(timeout)) from None
+            except (urllib.error.URLError, OSError) as error:
+                raise StoreDown(self._down_message(error)) from None
 
-    def _opener(self, url: str) -> urllib.request.OpenerDirector:
-        handlers: list[urllib.request.BaseHandler] = []
-        if self.config.user is not None:
-            passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-            passwords.add_password(None, url, self.config.user, self.config.password or "")
-            handlers += [
-                urllib.request.HTTPDigestAuthHandler(passwords),
-                urllib.request.HTTPBasicAuthHandler(passwords),
-            ]
-        return urllib.request.build_opener(*handlers)
+    @cached_property
+    def _credentials(self) -> Credentials:
+        return Credentials(self.config.user, self.config.password, self._down_message)
 
     def _timeout_message(self, timeout: float | None) -> str:
         seconds = timeout if timeout is not None else self.config.timeout
@@ -337,6 +354,83 @@ class Endpoint:
             f"The store at {shown(self.config.query_url)} cannot be reached ({reason}). "
             "It may be restarting; try again shortly."
         )
+
+
+class Credentials:
+    """The ``Authorization`` of writes, computed before sending: HTTP Basic, or Digest
+    (RFC 7616, MD5, ``qop=auth``) from a challenge asked for once per endpoint path."""
+
+    def __init__(
+        self, user: str | None, password: str | None, down: Callable[[object], str]
+    ) -> None:
+        self._user, self._password, self._down = user, password, down
+        self._challenges: dict[str, dict[str, str] | None] = {}
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def header(self, method: str, url: str, timeout: float, *, fresh: bool) -> str | None:
+        """The header for one request (``None``: no credentials, or none asked for)."""
+        if self._user is None:
+            return None
+        parts = urlsplit(url)
+        with self._lock:
+            if fresh or parts.path not in self._challenges:
+                self._challenges[parts.path] = self._challenge(url, timeout)
+            challenge = self._challenges[parts.path]
+            self._count += 1
+            count = self._count
+        if challenge is None:
+            return None
+        if challenge.get("scheme") != "digest":
+            token = f"{self._user}:{self._password or ''}".encode()
+            return "Basic " + base64.b64encode(token).decode("ascii")
+        uri = parts.path + (f"?{parts.query}" if parts.query else "")
+        return digest_header(challenge, method, uri, self._user, self._password or "", count)
+
+    def _challenge(self, url: str, timeout: float) -> dict[str, str] | None:
+        """What the endpoint asks for: a ``GET`` of its path, without a body or query."""
+        parts = urlsplit(url)
+        probe = urllib.request.Request(
+            f"{parts.scheme}://{parts.netloc}{parts.path}", headers={"User-Agent": "ClusterLD"}
+        )
+        try:
+            with urllib.request.build_opener().open(probe, timeout=min(timeout, 30.0)):
+                return None  # it asks for nothing on a read: send none up front
+        except urllib.error.HTTPError as error:
+            asked = error.headers.get("WWW-Authenticate", "") if error.code == 401 else ""
+        except (urllib.error.URLError, OSError) as error:
+            raise StoreDown(self._down(error)) from None
+        scheme, _, rest = asked.partition(" ")
+        if scheme.lower() != "digest":
+            return {"scheme": "basic"} if scheme.lower() == "basic" else None
+        fields = {
+            name: quoted or bare
+            for name, quoted, bare in re.findall(r'(\w+)=(?:"([^"]*)"|([^\s,]*))', rest)
+        }
+        return {**fields, "scheme": "digest"}
+
+
+def digest_header(
+    challenge: Mapping[str, str], method: str, uri: str, user: str, password: str, count: int
+) -> str:
+    """An RFC 7616 ``Digest`` answer to ``challenge`` (MD5; ``qop=auth`` when offered)."""
+
+    def md5(text: str) -> str:
+        return hashlib.md5(text.encode("utf-8")).hexdigest()  # noqa: S324 (the protocol's)
+
+    realm, nonce = challenge.get("realm", ""), challenge.get("nonce", "")
+    ha1, ha2 = md5(f"{user}:{realm}:{password}"), md5(f"{method}:{uri}")
+    fields = [f'username="{user}"', f'realm="{realm}"', f'nonce="{nonce}"', f'uri="{uri}"']
+    if "auth" in [q.strip() for q in challenge.get("qop", "").split(",")]:
+        cnonce, nc = secrets.token_hex(8), f"{count:08x}"
+        answer = md5(f"{ha1}:{nonce}:{nc}:{cnonce}:auth:{ha2}")
+        fields += [f'response="{answer}"', f'cnonce="{cnonce}"', "qop=auth", f"nc={nc}"]
+    else:
+        fields.append(f'response="{md5(f"{ha1}:{nonce}:{ha2}")}"')
+    if "opaque" in challenge:
+        fields.append(f'opaque="{challenge["opaque"]}"')
+    fields.append("algorithm=MD5")
+    return "Digest " + ", ".join(fields)
 
 
 def refusal(url: str, status: int, body: bytes) -> ClusterLDError:
