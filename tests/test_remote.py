@@ -40,7 +40,13 @@ from clusterld.dataset.remote import (
 )
 from clusterld.dataset.store import get_holder
 from clusterld.namespaces import CLD, IRIScheme
-from clusterld.publishing.remote import drop_retired, publish_remote, write_things
+from clusterld.publishing.remote import (
+    RemotePublishFailed,
+    drop_retired,
+    publish_remote,
+    publishing_lease,
+    write_things,
+)
 from clusterld.web.app import create_app
 from stores import RunningStore
 
@@ -449,3 +455,22 @@ def test_the_things_of_a_large_version_are_recorded(remote_store: RunningStore) 
 def patient(store: RunningStore) -> Endpoint:
     """A client that waits long enough for a store busy with a large load."""
     return Endpoint(EndpointConfig.from_settings({**store_settings(store), "STORE_TIMEOUT": 300}))
+
+
+def test_one_publisher_at_a_time(remote_store: RunningStore, tmp_path: Path) -> None:
+    """While a publish holds the lease of a base, another is refused and changes nothing;
+    once it is released, publishing works again."""
+    base = f"http://lease.example/{remote_store.kind}/"
+    before = publish_into(remote_store, BASE_URI=base)
+    client = endpoint(remote_store)
+    with publishing_lease(client, base):
+        with pytest.raises(RemotePublishFailed, match="in progress"):
+            publish_into(remote_store, BASE_URI=base, **variant(tmp_path, "x", "refused"))
+        assert current_version(client, base) == before
+    after = publish_into(remote_store, BASE_URI=base, **variant(tmp_path, "y", "published"))
+    assert after != before and current_version(client, base) == after
+    control = control_graph(base)
+    claims = client.select(
+        f"SELECT ?c WHERE {{ GRAPH <{control}> {{ ?c <urn:x-clusterld:claimedAt> ?t }} }}"
+    )
+    assert claims == []  # every claim withdrawn, the refused one included

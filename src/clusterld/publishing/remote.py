@@ -21,7 +21,9 @@ A failure at any step leaves the served version current: its graphs are never to
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,7 @@ import pyoxigraph as ox
 
 from clusterld.dataset.endpoint import Endpoint, chunks
 from clusterld.dataset.remote import (
+    CONTROL,
     CURRENT,
     MANIFEST,
     RETIRED,
@@ -60,10 +63,13 @@ RETIRED_GRACE = timedelta(minutes=10)
 """How long a replaced version stays in the store: longer than any reader can still be
 using it (a server checks the pointer every ``STORE_REFRESH`` seconds, and a request runs
 for at most its timeout)."""
+CLAIMED = f"<{CONTROL}claimedAt>"
 ABANDONED_AFTER = timedelta(hours=6)
 """A load registered this long ago and never made current was interrupted: dropped."""
 KEPT_DUMP_BYTES = 8 * 1024 * 1024
 """Largest N-Triples dump of a part with blank nodes kept in the record graph."""
+LEASE_FOR = timedelta(hours=2)
+"""A publishing claim older than this belongs to a publisher that died."""
 XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
 
 
@@ -91,25 +97,81 @@ def publish_remote(
     base = manifest.base
     started = now or datetime.now(UTC)
     try:
-        if current_version(endpoint, base) == manifest.version:
-            log.info("Version %s is already current in the store", manifest.version)
-            return manifest.version
-        if not is_uploaded(endpoint, base, manifest.version):
-            with progress.phase("upload"):
-                register_loading(endpoint, base, manifest.version, started)
-                upload_version(endpoint, folder, manifest)
-        with progress.phase("check"):
-            check_counts(endpoint, base, manifest)
-        with progress.phase("switch"):
-            # Stamped now, not when the publish began: the replaced version is retired from
-            # this moment, and its grace (readers still using it) counts from here.
-            switched = now or datetime.now(UTC)
-            make_current(endpoint, base, manifest.version, switched)
-        with progress.phase("retire"):
-            drop_retired(endpoint, base, switched)
+        with publishing_lease(endpoint, base):
+            return _publish_version(endpoint, folder, manifest, progress, started, now)
     finally:
         endpoint.close()
+
+
+def _publish_version(
+    endpoint: Endpoint,
+    folder: Path,
+    manifest: Manifest,
+    progress: Progress,
+    started: datetime,
+    now: datetime | None,
+) -> str:
+    base = manifest.base
+    if current_version(endpoint, base) == manifest.version:
+        log.info("Version %s is already current in the store", manifest.version)
+        return manifest.version
+    if not is_uploaded(endpoint, base, manifest.version):
+        with progress.phase("upload"):
+            register_loading(endpoint, base, manifest.version, started)
+            upload_version(endpoint, folder, manifest)
+    with progress.phase("check"):
+        check_counts(endpoint, base, manifest)
+    with progress.phase("switch"):
+        # Stamped now, not when the publish began: the replaced version is retired from
+        # this moment, and its grace (readers still using it) counts from here.
+        switched = now or datetime.now(UTC)
+        make_current(endpoint, base, manifest.version, switched)
+    with progress.phase("retire"):
+        drop_retired(endpoint, base, switched)
     return manifest.version
+
+
+@contextmanager
+def publishing_lease(endpoint: Endpoint, base: str) -> Iterator[None]:
+    """Hold the right to publish under ``base`` (one publisher at a time), or refuse.
+
+    Each publisher writes a claim stamped by the store's own clock (``NOW()``), then reads
+    every live claim: the earliest wins, and the others withdraw.  Two publishers agree on
+    the winner without a lock the store would have to offer; a claim older than
+    ``LEASE_FOR`` is a publisher that died, and is ignored.
+
+    :raises RemotePublishFailed: another publish holds the lease.
+    """
+    control = iri(control_graph(base))
+    mine = f"<{CONTROL}claim/{uuid.uuid4().hex}>"
+    endpoint.update(
+        f"INSERT {{ GRAPH {control} {{ {mine} {CLAIMED} ?now }} }} WHERE {{ BIND(NOW() AS ?now) }}"
+    )
+    try:
+        rows = endpoint.select(
+            f"SELECT ?claim ?at (NOW() AS ?now) "
+            f"WHERE {{ GRAPH {control} {{ ?claim {CLAIMED} ?at }} }}"
+        )
+        live = sorted(
+            (at, str(claim.value))
+            for claim, at, store_now in ((c, moment(a.value), moment(n.value)) for c, a, n in rows)
+            if store_now - at < LEASE_FOR
+        )
+        if not live or live[0][1] != mine[1:-1]:
+            since = live[0][0].isoformat(timespec="seconds") if live else "?"
+            raise RemotePublishFailed(
+                f"Another publish into {base} is in progress (since {since}, the store's "
+                "clock); nothing was changed. Publish again when it has finished."
+            )
+        yield
+    finally:
+        endpoint.update(f"DELETE WHERE {{ GRAPH {control} {{ {mine} ?p ?o }} }}")
+
+
+def moment(text: str) -> datetime:
+    """An ``xsd:dateTime`` as an aware datetime (a store may leave out the time zone: UTC)."""
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def is_uploaded(endpoint: Endpoint, base: str, version: str) -> bool:
