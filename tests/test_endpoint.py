@@ -148,3 +148,16 @@ def test_the_dataset_clauses_are_taken_out_whole() -> None:
 )
 def test_store_extension_calls_are_found(query: str, called: list[str]) -> None:
     assert extension_functions(query) == called
+
+
+def test_graph_names_are_mapped_however_written() -> None:
+    names = {"http://x/graph/data": "http://x/graph/data/v1"}
+    query = (
+        "PREFIX g: <http://x/graph/>\n"
+        'SELECT * WHERE { GRAPH g:data { ?s ?p "<http://x/graph/data>" } '
+        "GRAPH <graph/data> { ?s ?p ?o } GRAPH <http://x/graph/database> {} } # g:data"
+    )
+    renamed = rename_graphs(query, names, "http://x/sparql")
+    assert renamed.count("<http://x/graph/data/v1>") == 2  # the prefixed and the relative one
+    assert '"<http://x/graph/data>"' in renamed  # a string is not a graph name
+    assert "<http://x/graph/database>" in renamed and renamed.endswith("# g:data")

@@ -20,7 +20,6 @@ one, as in the embedded store, never a graph of another deployment that shares t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -46,7 +45,7 @@ from clusterld.sparql.results import (
     render_solutions,
     render_triples,
 )
-from clusterld.sparql.syntax import without_dataset
+from clusterld.sparql.syntax import replace_iris, without_dataset
 
 ANSWER_OVERHEAD = 4
 """How much larger the store's answer (SPARQL XML, N-Triples) may be than the answer sent."""
@@ -75,7 +74,7 @@ def run_remote(
     outward = {remote: public for public, remote in inward.items()}
     # Relative IRIs resolve against this endpoint, not the store's (a later BASE wins).
     text = without_dataset(job.query) if not job.union_default_graph else job.query
-    query = f"BASE <{job.base_iri}>\n{rename_graphs(text, inward)}"
+    query = f"BASE <{job.base_iri}>\n{rename_graphs(text, inward, job.base_iri)}"
     graph_form = job.form in ("CONSTRUCT", "DESCRIBE")
     try:
         body = store.endpoint.query(
@@ -163,13 +162,12 @@ def query_dataset(query: str, base_iri: str) -> tuple[list[str], list[str]]:
     return default, named
 
 
-def rename_graphs(query: str, names: Mapping[str, str]) -> str:
-    """``<{base}graph/data>`` → the version's graph in the store, wherever the query writes
-    the full IRI (FROM, FROM NAMED, GRAPH)."""
+def rename_graphs(query: str, names: Mapping[str, str], base: str = "") -> str:
+    """``{base}graph/data`` → the version's graph in the store, however the query writes the
+    IRI (``<…>``, relative, or with a prefix), never inside a string or a comment."""
     if not names:
         return query
-    pattern = re.compile("|".join(re.escape(f"<{name}>") for name in names))
-    return pattern.sub(lambda m: f"<{names[m.group()[1:-1]]}>", query)
+    return replace_iris(query, names.get, base)
 
 
 def rename_term(term: Any, names: Mapping[str, str]) -> Any:

@@ -9,7 +9,9 @@ only *might* call ``SERVICE`` is treated as one that does.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urljoin
 
 QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
 UPDATE_KEYWORDS = frozenset(
@@ -127,6 +129,36 @@ def extension_functions(text: str) -> list[str]:
         and (_has_scheme(name) and not name.startswith(("http://", "https://")))
         or name.startswith(STORE_EXTENSIONS)
     ]
+
+
+def replace_iris(text: str, replace: Callable[[str], str | None], base: str = "") -> str:
+    """The query with every IRI token (``<…>``, relative ones resolved against ``base``, and
+    ``prefix:name`` of a declared prefix) that ``replace`` maps to another IRI written as
+    ``<that IRI>``; strings, comments and everything else are kept as they are."""
+    prefixes: dict[str, str] = {}
+    tokens = list(_TOKEN.finditer(text))
+    parts, end = [], 0
+    for i, match in enumerate(tokens):
+        kind, value = match.lastgroup, match.group()
+        if kind == "word" and value.upper() == "PREFIX":
+            following = [t for t in tokens[i + 1 : i + 4] if t.lastgroup != "comment"]
+            if len(following) >= 2 and following[1].lastgroup == "iri":
+                prefixes[following[0].group().rstrip(":")] = following[1].group()[1:-1]
+            continue
+        if kind == "iri":
+            full = urljoin(base, value[1:-1]) if base else value[1:-1]
+        elif kind == "pname":
+            prefix, _, local = value.partition(":")
+            full = prefixes[prefix] + local if prefix in prefixes else ""
+        else:
+            continue
+        target = replace(full) if full else None
+        if target is not None:
+            parts.append(text[end : match.start()])
+            parts.append(f"<{target}>")
+            end = match.end()
+    parts.append(text[end:])
+    return "".join(parts)
 
 
 def without_dataset(text: str) -> str:
