@@ -8,6 +8,7 @@ tests that need other settings build their own with ``make_app``.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
 
 from backends import BACKENDS, backend_app
+from clusterld import config
 from clusterld.web.app import create_app
 from stores import RunningStore, StoreUnavailable, start_oxigraph, start_virtuoso
 
@@ -80,6 +82,14 @@ def client(app: Flask) -> Iterator[FlaskClient]:
 @pytest.fixture()
 def runner() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture()
+def data_copy(tmp_path: Path) -> Path:
+    """A private, editable copy of the shipped data (for reloads and faults)."""
+    folder = tmp_path / "data"
+    shutil.copytree(config.defaults()["DATA_PATHS"][0], folder)
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import signal
 import sys
 import threading
@@ -23,7 +22,6 @@ import pytest
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from clusterld import config
 from clusterld.dataset.store import StoreHolder, get_holder
 from clusterld.errors import ClusterLDError, InputError, RDFSyntaxError
 from clusterld.publishing import isolated, publish
@@ -84,13 +82,6 @@ def test_worker_killed_mid_query_is_503_and_replaced(sparql: Flask) -> None:
 
 
 # --- the data folder at reload -------------------------------------------------------------
-
-
-@pytest.fixture()
-def data_copy(tmp_path: Path) -> Path:
-    folder = tmp_path / "data"
-    shutil.copytree(config.defaults()["DATA_PATHS"][0], folder)
-    return folder
 
 
 @pytest.fixture()

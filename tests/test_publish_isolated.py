@@ -11,7 +11,6 @@ and ``/status``) are in ``test_serve_reload.py``.
 from __future__ import annotations
 
 import pickle
-import shutil
 import sys
 import threading
 import time
@@ -22,7 +21,6 @@ import pytest
 from flask import Flask
 from rdflib import URIRef
 
-from clusterld import config
 from clusterld.dataset.inference import InferenceTooLarge
 from clusterld.dataset.store import InvalidDataError, Store, StoreHolder, get_holder
 from clusterld.errors import ClusterLDError, RDFSyntaxError
@@ -32,13 +30,6 @@ from clusterld.sparql.errors import QuerySyntaxError, QueryTooLong
 from clusterld.web.server import Reloads
 
 ORG_FILE = "organisations.ttl"
-
-
-@pytest.fixture()
-def data_copy(tmp_path: Path) -> Path:
-    folder = tmp_path / "data"
-    shutil.copytree(config.defaults()["DATA_PATHS"][0], folder)
-    return folder
 
 
 @pytest.fixture()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -10,19 +9,10 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from clusterld import config
 from clusterld.dataset.store import InvalidDataError, get_holder
 from clusterld.errors import RDFSyntaxError
 
 ORG_FILE = "organisations.ttl"
-
-
-@pytest.fixture()
-def data_copy(tmp_path: Path) -> Path:
-    """A private, editable copy of the shipped data."""
-    folder = tmp_path / "data"
-    shutil.copytree(config.defaults()["DATA_PATHS"][0], folder)
-    return folder
 
 
 def _drop_english_labels_of_elesy(folder: Path) -> None:

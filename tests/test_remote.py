@@ -8,6 +8,7 @@ only a remote store has.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import threading
@@ -474,3 +475,28 @@ def test_one_publisher_at_a_time(remote_store: RunningStore, tmp_path: Path) -> 
         f"SELECT ?c WHERE {{ GRAPH <{control}> {{ ?c <urn:x-clusterld:claimedAt> ?t }} }}"
     )
     assert claims == []  # every claim withdrawn, the refused one included
+
+
+def test_the_publish_command_reports_each_phase(
+    remote_store: RunningStore, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="clusterld.publish")
+    settings = store_settings(remote_store)
+    env = {
+        "CLUSTERLD_STORE_UPDATE_URL": settings["STORE_UPDATE_URL"],
+        "CLUSTERLD_STORE_GSP_URL": settings["STORE_GSP_URL"],
+    }
+    data = variant(tmp_path, "phases", "phases")["DATA_PATHS"]
+    base = f"http://phases.example/{remote_store.kind}/"
+    result = CliRunner().invoke(
+        cli,
+        ["publish", "--store", remote_store.query_url, "--base-uri", base]
+        + [f"--data={path}" for path in data],  # type: ignore[attr-defined]
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    logged = [record.getMessage() for record in caplog.records]
+    for phase in ("upload", "check", "switch", "retire"):
+        assert any(line.startswith(f"{phase}:") for line in logged), (phase, logged)
+    assert "it is now current" in result.output
+    assert current_version(endpoint(remote_store), base) in result.output

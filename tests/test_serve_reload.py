@@ -8,7 +8,6 @@ import importlib.util
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -24,8 +23,6 @@ from typing import Any
 import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS
-
-from clusterld import config
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="needs POSIX signals")
 
@@ -84,13 +81,6 @@ class Server:
                 pass
             time.sleep(0.1)
         pytest.fail(f"timed out waiting for {what}:\n{self.log.read_text()}")
-
-
-@pytest.fixture()
-def data_copy(tmp_path: Path) -> Path:
-    folder = tmp_path / "data"
-    shutil.copytree(config.defaults()["DATA_PATHS"][0], folder)
-    return folder
 
 
 @pytest.fixture()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +13,6 @@ from flask.testing import FlaskClient
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, RDFS
 
-from clusterld import config
 from clusterld.cli import cli
 from clusterld.dataset.store import InvalidDataError, get_holder, get_store
 from clusterld.errors import RDFSyntaxError
@@ -22,14 +20,6 @@ from clusterld.errors import RDFSyntaxError
 BASE = "http://localhost/"
 ELESY = f"{BASE}id/org/elesy"
 ORG_FILE = "organisations.ttl"
-
-
-@pytest.fixture()
-def data_copy(tmp_path: Path) -> Path:
-    """A private, editable copy of the shipped data."""
-    folder = tmp_path / "data"
-    shutil.copytree(config.defaults()["DATA_PATHS"][0], folder)
-    return folder
 
 
 @pytest.fixture()

@@ -112,7 +112,8 @@ def _publish_version(
     now: datetime | None,
 ) -> str:
     base = manifest.base
-    if current_version(endpoint, base) == manifest.version:
+    previous = current_version(endpoint, base)  # stays so: this publish holds the lease
+    if previous == manifest.version:
         log.info("Version %s is already current in the store", manifest.version)
         return manifest.version
     if not is_uploaded(endpoint, base, manifest.version):
@@ -125,9 +126,9 @@ def _publish_version(
         # Stamped now, not when the publish began: the replaced version is retired from
         # this moment, and its grace (readers still using it) counts from here.
         switched = now or datetime.now(UTC)
-        make_current(endpoint, base, manifest.version, switched)
+        make_current(endpoint, base, manifest.version, switched, replacing=previous)
     with progress.phase("retire"):
-        drop_retired(endpoint, base, switched)
+        drop_retired(endpoint, base, switched, current=manifest.version)
     return manifest.version
 
 
@@ -282,7 +283,9 @@ def check_counts(endpoint: Endpoint, base: str, manifest: Manifest) -> None:
             )
 
 
-def make_current(endpoint: Endpoint, base: str, version: str, now: datetime) -> None:
+def make_current(
+    endpoint: Endpoint, base: str, version: str, now: datetime, *, replacing: str | None
+) -> None:
     """Make ``version`` current by one update of the pointer (stamping the version it
     replaces retired); its own bookkeeping is updated around it, which readers never read.
 
@@ -291,7 +294,7 @@ def make_current(endpoint: Endpoint, base: str, version: str, now: datetime) -> 
     """
     control, record = iri(control_graph(base)), iri(version_iri(base, version))
     endpoint.update(f"DELETE WHERE {{ GRAPH {control} {{ {record} {RETIRED} ?when }} }}")
-    if current_version(endpoint, base) is None:
+    if replacing is None:
         endpoint.update(f"INSERT DATA {{ GRAPH {control} {{ {control} {CURRENT} {record} }} }}")
     else:
         endpoint.update(
@@ -305,8 +308,12 @@ def make_current(endpoint: Endpoint, base: str, version: str, now: datetime) -> 
     endpoint.update(f'INSERT DATA {{ GRAPH {control} {{ {record} {STATE} "current" }} }}')
 
 
-def drop_retired(endpoint: Endpoint, base: str, now: datetime) -> list[str]:
-    """Drop versions retired before the grace period and loads abandoned long ago."""
+def drop_retired(
+    endpoint: Endpoint, base: str, now: datetime, *, current: str | None = None
+) -> list[str]:
+    """Drop versions retired before the grace period and loads abandoned long ago, never
+    ``current`` (asked of the store when not given)."""
+    current = current or current_version(endpoint, base)
     control = iri(control_graph(base))
     rows = endpoint.select(
         f"SELECT ?v ?retired ?started WHERE {{ GRAPH {control} {{ "
@@ -316,13 +323,10 @@ def drop_retired(endpoint: Endpoint, base: str, now: datetime) -> list[str]:
     for record, retired, started in rows:
         version = str(record.value).rsplit("/", 1)[-1]
         if retired is not None:
-            old = datetime.fromisoformat(retired.value) < now - RETIRED_GRACE
+            old = moment(retired.value) < now - RETIRED_GRACE
         else:
-            old = (
-                started is not None
-                and datetime.fromisoformat(started.value) < now - ABANDONED_AFTER
-            )
-        if old and version != current_version(endpoint, base):
+            old = started is not None and moment(started.value) < now - ABANDONED_AFTER
+        if old and version != current:
             drop_version(endpoint, base, version)
             dropped.append(version)
     return dropped
